@@ -1,0 +1,120 @@
+/**
+ * Factories for the instrumented OpenAI client. Each returns the official SDK's `OpenAI`
+ * class, configured from a workload's variables and given a fetch that records every
+ * request; service code uses it exactly as it would use the SDK directly.
+ */
+import OpenAI, { type ClientOptions } from 'openai';
+
+import { OpenAIOpsConfigError } from '../config/errors.js';
+import { processEnv, type EnvSource } from '../config/env.js';
+import { createCaptureFetch } from '../events/capture.js';
+import { OPENAI_OPS_VERSION } from '../version.js';
+import { runInCallScope, type CallScopeOptions } from './scope.js';
+import { normalizeOpenAiBaseUrl } from './url.js';
+import { readOpenAiWorkloadEnv, type OpenAiWorkloadEnv, type WorkloadName } from './workloads.js';
+
+/** Per-request timeout when the caller sets none: long enough for large responses. */
+export const DEFAULT_TIMEOUT_MS = 60_000;
+
+const MAX_CACHED_CLIENTS = 16;
+const cache = new Map<string, OpenAI>();
+
+/** Options for `getOpenAIClientForWorkload`: the SDK's own, plus where to read variables. */
+export interface WorkloadClientOptions extends ClientOptions {
+  /** The environment to read; defaults to `process.env`. */
+  env?: EnvSource;
+}
+
+/**
+ * The instrumented client for a workload. Without options, clients are reused while the
+ * workload's configuration is unchanged; a rotated key or a changed base URL yields a new
+ * one. With options, a new client is built so that every option takes effect.
+ *
+ * @throws OpenAIOpsConfigError when no key is configured and none is passed, or when a
+ *   variable is malformed.
+ * @example
+ * const openai = getOpenAIClientForWorkload('finance-prod');
+ * const reply = await openai.responses.create({ model: 'gpt-5.1', input: 'Reconcile Q3' });
+ */
+export function getOpenAIClientForWorkload(
+  workload: WorkloadName,
+  options?: WorkloadClientOptions,
+): OpenAI {
+  const { env = processEnv(), ...sdkOptions } = options ?? {};
+  const config = readOpenAiWorkloadEnv(workload, env);
+  if (options !== undefined) return createClient(config, sdkOptions);
+
+  const apiKey = requireApiKey(config);
+  const cacheKey = [config.workload, apiKey, config.organization, config.baseUrl].join('\0');
+  const cached = cache.get(cacheKey);
+  if (cached !== undefined) return cached;
+
+  const client = createClient(config, {});
+  if (cache.size >= MAX_CACHED_CLIENTS) cache.delete(cache.keys().next().value as string);
+  cache.set(cacheKey, client);
+  return client;
+}
+
+/**
+ * The default workload's client.
+ *
+ * @example
+ * const embedding = await getOpenAIClient().embeddings.create({
+ *   model: 'text-embedding-3-small',
+ *   input: 'hello',
+ * });
+ */
+export function getOpenAIClient(): OpenAI {
+  return getOpenAIClientForWorkload('default');
+}
+
+/**
+ * Runs `fn` with a workload's client, attaching `tags` and `quotaTag` to every request
+ * made while it runs (including requests from other clients inside the callback).
+ *
+ * @example
+ * await withOpenAIClientForWorkload(
+ *   'finance-prod',
+ *   (openai) => openai.embeddings.create({ model: 'text-embedding-3-small', input: 'invoice' }),
+ *   { tags: { feature: 'reconcile' }, quotaTag: 'finance-emea' },
+ * );
+ */
+export function withOpenAIClientForWorkload<T>(
+  workload: WorkloadName,
+  fn: (client: OpenAI) => T,
+  scope: CallScopeOptions = {},
+): T {
+  return runInCallScope(scope, () => fn(getOpenAIClientForWorkload(workload)));
+}
+
+function createClient(config: OpenAiWorkloadEnv, options: ClientOptions): OpenAI {
+  const apiKey = options.apiKey ?? requireApiKey(config);
+  return new OpenAI({
+    organization: config.organization,
+    timeout: DEFAULT_TIMEOUT_MS,
+    ...options,
+    apiKey,
+    baseURL: normalizeOpenAiBaseUrl(options.baseURL ?? config.baseUrl, 'baseURL'),
+    defaultHeaders: {
+      'User-Agent': `openai-ops/${OPENAI_OPS_VERSION} (workload ${config.workload})`,
+      ...headersToRecord(options.defaultHeaders),
+    },
+    fetch: createCaptureFetch({ config, fetch: options.fetch }),
+  });
+}
+
+function requireApiKey(config: OpenAiWorkloadEnv): string {
+  if (config.apiKey !== null) return config.apiKey.reveal();
+  throw new OpenAIOpsConfigError(
+    `No OpenAI API key for workload ${config.workload}: set ${config.keyVariables.join(' or ')}.`,
+    { variable: config.keyVariables[0] },
+  );
+}
+
+function headersToRecord(headers: ClientOptions['defaultHeaders']): Record<string, string | null> {
+  if (headers === undefined || headers === null) return {};
+  if (headers instanceof Headers || Array.isArray(headers)) {
+    return Object.fromEntries(new Headers(headers as ConstructorParameters<typeof Headers>[0]));
+  }
+  return headers as Record<string, string | null>;
+}

@@ -1,0 +1,113 @@
+/**
+ * OpenAI base URLs and REST paths, joined so that `/v1` appears exactly once whatever
+ * shape the configuration or the caller's path arrives in.
+ */
+import { OpenAIOpsConfigError } from '../config/errors.js';
+import { processEnv, readVar, type EnvSource } from '../config/env.js';
+
+/** The public API's base, used when `OPENAI_BASE_URL` is unset. */
+export const DEFAULT_OPENAI_BASE_URL = 'https://api.openai.com/v1';
+
+const TRAILING_V1 = /\/v1$/i;
+const LEADING_V1 = /^v1(?:\/|$)/i;
+
+/**
+ * Normalises a base URL to its canonical form: scheme and host, any path prefix (a proxy
+ * or an Azure-style `/openai`), then a single `/v1`, with no trailing slash.
+ *
+ * @param url The configured base; empty or undefined means the public API.
+ * @param variable The variable the value came from, named in errors.
+ * @throws OpenAIOpsConfigError when the value is not an http(s) URL, embeds credentials,
+ *   or carries a query string or fragment (the SDK appends paths to the base verbatim).
+ * @example
+ * normalizeOpenAiBaseUrl('https://proxy.internal/openai/v1/'); // 'https://proxy.internal/openai/v1'
+ * normalizeOpenAiBaseUrl('https://api.openai.com/v1/v1');     // 'https://api.openai.com/v1'
+ */
+export function normalizeOpenAiBaseUrl(url?: string, variable = 'OPENAI_BASE_URL'): string {
+  const raw = url?.trim() ?? '';
+  if (raw === '') return DEFAULT_OPENAI_BASE_URL;
+
+  const parsed = parseHttpUrl(raw, variable);
+  let path = parsed.pathname.replace(/\/{2,}/g, '/').replace(/\/+$/, '');
+  while (TRAILING_V1.test(path)) path = path.replace(TRAILING_V1, '').replace(/\/+$/, '');
+  return `${parsed.protocol}//${parsed.host}${path}/v1`;
+}
+
+/**
+ * Joins a REST path to the default workload's base URL (or `baseUrl`), so that fetch
+ * calls outside the SDK never produce `/v1/v1`. Accepts `requests/x`, `/requests/x`,
+ * `v1/requests/x` and `/v1/requests/x`, with or without a query string.
+ *
+ * @example
+ * buildOpenAiUrl('/v1/requests/req_123/debug');
+ * // 'https://api.openai.com/v1/requests/req_123/debug'
+ */
+export function buildOpenAiUrl(
+  path: string,
+  baseUrl?: string,
+  env: EnvSource = processEnv(),
+): string {
+  const base =
+    baseUrl === undefined
+      ? normalizeOpenAiBaseUrl(readVar(env, 'OPENAI_BASE_URL'))
+      : normalizeOpenAiBaseUrl(baseUrl, 'baseUrl');
+  const relative = relativeApiPath(path);
+  return relative === '' ? base : `${base}/${relative}`;
+}
+
+function relativeApiPath(path: string): string {
+  const trimmed = path.trim();
+  if (/^[a-z][a-z\d+.-]*:/i.test(trimmed) || trimmed.startsWith('//')) {
+    throw new OpenAIOpsConfigError(
+      `buildOpenAiUrl expects an API path such as "/requests/{id}/debug", not a full URL; ` +
+        `got ${JSON.stringify(trimmed)}. Set the base with OPENAI_BASE_URL instead.`,
+      { variable: 'path' },
+    );
+  }
+  const queryStart = trimmed.search(/[?#]/);
+  const pathPart = queryStart === -1 ? trimmed : trimmed.slice(0, queryStart);
+  const suffix = queryStart === -1 ? '' : trimmed.slice(queryStart);
+
+  let relative = pathPart.replace(/\/{2,}/g, '/').replace(/^\/+/, '');
+  while (LEADING_V1.test(relative)) relative = relative.replace(LEADING_V1, '');
+  return relative + suffix;
+}
+
+function parseHttpUrl(raw: string, variable: string): URL {
+  const parsed = URL.canParse(raw) ? new URL(raw) : undefined;
+  if (parsed === undefined || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')) {
+    throw new OpenAIOpsConfigError(
+      `${variable} must be an http(s) URL such as https://api.openai.com/v1; ` +
+        `got ${quoteForError(parsed === undefined ? raw : withoutCredentials(parsed))}.`,
+      { variable },
+    );
+  }
+  if (parsed.username !== '' || parsed.password !== '') {
+    throw new OpenAIOpsConfigError(
+      `${variable} must not embed credentials; put the key in the API key variable instead.`,
+      { variable },
+    );
+  }
+  if (parsed.search !== '' || parsed.hash !== '') {
+    throw new OpenAIOpsConfigError(
+      `${variable} must not have a query string or fragment; ` +
+        `got one after ${JSON.stringify(parsed.origin + parsed.pathname)}.`,
+      { variable },
+    );
+  }
+  return parsed;
+}
+
+function withoutCredentials(url: URL): string {
+  const copy = new URL(url.href);
+  copy.username = '';
+  copy.password = '';
+  copy.search = '';
+  return copy.href;
+}
+
+/** Quotes a bad value for an error message without echoing anything that looks like a key. */
+function quoteForError(raw: string): string {
+  const masked = raw.replace(/\b(sk|ek|rk)-[\w-]{4,}/g, '$1-***');
+  return JSON.stringify(masked.length > 120 ? `${masked.slice(0, 117)}...` : masked);
+}
