@@ -1,0 +1,145 @@
+/**
+ * The Postgres store, on postgres.js: any PostgreSQL 15+ reachable over TCP, including a
+ * Supabase project through its connection string. It connects as the table owner, so
+ * row-level security does not limit its writes.
+ */
+import postgres from 'postgres';
+import type { SqlClient, SqlSession } from './sql-client.js';
+import { createSqlEventStore } from './sql-event-store.js';
+import type { ReadableEventStore } from './types.js';
+
+export interface PostgresStoreOptions {
+  /** `postgres://user:password@host:port/database`, as in `OPENAI_OPS_DATABASE_URL`. */
+  url: string;
+  /** Pool size (default 4, or the URL's `max`): one batch writer plus a few readers. */
+  maxConnections?: number;
+  /**
+   * Seconds to wait for a connection before a call rejects (default 10, or the URL's
+   * `connect_timeout`), so an unreachable database turns into spooled events quickly.
+   */
+  connectTimeoutSeconds?: number;
+  /** Seconds before an idle pooled connection is closed (default 60, or `idle_timeout`). */
+  idleTimeoutSeconds?: number;
+  /**
+   * Named prepared statements (default true). Turn off behind a transaction-mode pooler
+   * such as Supabase's port 6543, or add `?prepare=false` to the URL.
+   */
+  prepare?: boolean;
+}
+
+type Sql = postgres.Sql;
+type Session = Sql | postgres.TransactionSql;
+
+/** Forces the extended protocol, which runs exactly one statement, even without parameters. */
+const ONE_STATEMENT = { simple: false } as postgres.UnsafeQueryOptions;
+
+/** The URL without password or query string, for messages and `store.location`. */
+export function describePostgresUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    const user = parsed.username === '' ? '' : `${decodeURIComponent(parsed.username)}@`;
+    const host = parsed.hostname === '' ? 'localhost' : parsed.hostname;
+    const port = parsed.port === '' ? '5432' : parsed.port;
+    return `${parsed.protocol}//${user}${host}:${port}${parsed.pathname}`;
+  } catch {
+    return 'postgres://(unparseable URL)';
+  }
+}
+
+function session(sql: Session): SqlSession {
+  return {
+    async query(text, params = []) {
+      const values = params as postgres.ParameterOrJSON<never>[];
+      const options = { ...ONE_STATEMENT, prepare: true } as postgres.UnsafeQueryOptions;
+      return Array.from(await sql.unsafe<Record<string, unknown>[]>(text, values, options));
+    },
+    async exec(script) {
+      await sql.unsafe(script);
+    },
+  };
+}
+
+function postgresClient(sql: Sql): SqlClient {
+  return {
+    ...session(sql),
+    async transaction(fn) {
+      const result = await sql.begin((tx) => fn(session(tx)));
+      return result as Awaited<ReturnType<typeof fn>>;
+    },
+    async readOnly(text) {
+      return sql.begin('read only', async (tx) => {
+        const result = await tx.unsafe<unknown[][]>(text, [], ONE_STATEMENT).values();
+        return { columns: result.columns.map((c) => c.name), rows: Array.from(result) };
+      });
+    },
+    close: () => sql.end({ timeout: 5 }),
+  };
+}
+
+function urlParams(url: string): URLSearchParams {
+  try {
+    return new URL(url).searchParams;
+  } catch {
+    return new URLSearchParams();
+  }
+}
+
+/**
+ * postgres.js options. An explicit option wins, then the URL's own query parameter (which
+ * postgres.js reads itself), then this store's default.
+ */
+function connectionOptions(options: PostgresStoreOptions): postgres.Options<never> {
+  const inUrl = urlParams(options.url);
+  const settings: [keyof postgres.Options<never>, unknown, unknown][] = [
+    ['max', options.maxConnections, 4],
+    ['connect_timeout', options.connectTimeoutSeconds, 10],
+    ['idle_timeout', options.idleTimeoutSeconds, 60],
+    ['prepare', options.prepare, undefined],
+  ];
+  const chosen = settings
+    .map(([name, explicit, fallback]) => [
+      name,
+      explicit ?? (inUrl.has(name) ? undefined : fallback),
+    ])
+    .filter(([, value]) => value !== undefined);
+  return {
+    ...(Object.fromEntries(chosen) as Partial<postgres.Options<never>>),
+    // `create ... if not exists` and friends raise notices that would go to stdout.
+    onnotice: () => undefined,
+    connection: { application_name: 'openai-ops' },
+  };
+}
+
+/**
+ * The SQL client the Postgres store runs on, for tools that need the same connection
+ * handling (benchmarks, tests, the migrations of a deploy step).
+ *
+ * @example
+ * const client = createPostgresClient({ url: process.env.OPENAI_OPS_DATABASE_URL! });
+ * await applyMigrations(client, await loadMigrations());
+ * await client.close();
+ */
+export function createPostgresClient(options: PostgresStoreOptions): SqlClient {
+  return postgresClient(postgres(options.url, connectionOptions(options)));
+}
+
+/**
+ * A store in a Postgres database. Connections open lazily, so creating the store never
+ * fails on an unreachable server; each call rejects instead.
+ *
+ * @example
+ * const store = createPostgresStore({ url: 'postgres://postgres@127.0.0.1:5432/app' });
+ * await store.migrate();
+ * await store.writeEvents(rows);
+ * const recent = await store.queryEvents({ tags: ['env:prod'], limit: 20 });
+ * await store.close();
+ */
+export function createPostgresStore(options: PostgresStoreOptions): ReadableEventStore {
+  const client = createPostgresClient(options);
+  return createSqlEventStore({
+    kind: 'postgres',
+    location: describePostgresUrl(options.url),
+    client: () => Promise.resolve(client),
+    close: () => client.close(),
+  });
+}
