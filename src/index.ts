@@ -4,6 +4,16 @@
  */
 export { OpenAIOpsConfigError } from './config/errors.js';
 export type { EnvSource } from './config/env.js';
+export { setLogger } from './config/logger.js';
+export {
+  configureOpenAIEvents,
+  flushOpenAIEvents,
+  getOpenAIEventStats,
+  installOpenAIEventsExitHooks,
+  shutdownOpenAIEvents,
+  type EventPipelineOptions,
+  type EventStats,
+} from './events/runtime.js';
 export { ApiKey, fingerprintApiKey } from './openai/api-key.js';
 export {
   DEFAULT_TIMEOUT_MS,
@@ -25,4 +35,12 @@ export {
   type OpenAIWorkload,
   type WorkloadName,
 } from './openai/workloads.js';
+export type {
+  DebugEventRow,
+  EventMetadata,
+  EventQuery,
+  EventStore,
+  ReadableEventStore,
+  StatusClass,
+} from './stores/types.js';
 export { OPENAI_OPS_VERSION } from './version.js';

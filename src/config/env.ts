@@ -36,3 +36,24 @@ export function readFlag(env: EnvSource, name: string, fallback = false): boolea
     { variable: name },
   );
 }
+
+/**
+ * A whole number within bounds. Unset means `fallback`; anything else that is not an
+ * integer in `[min, max]` is a configuration error naming the variable.
+ */
+export function readInt(
+  env: EnvSource,
+  name: string,
+  fallback: number,
+  bounds: { min?: number; max?: number } = {},
+): number {
+  const value = readVar(env, name);
+  if (value === undefined) return fallback;
+  const { min = 0, max = Number.MAX_SAFE_INTEGER } = bounds;
+  const parsed = /^-?\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (Number.isSafeInteger(parsed) && parsed >= min && parsed <= max) return parsed;
+  throw new OpenAIOpsConfigError(
+    `${name} must be a whole number from ${min} to ${max}; got ${JSON.stringify(value)}.`,
+    { variable: name },
+  );
+}

@@ -8,6 +8,8 @@ import OpenAI, { type ClientOptions } from 'openai';
 import { OpenAIOpsConfigError } from '../config/errors.js';
 import { processEnv, type EnvSource } from '../config/env.js';
 import { createCaptureFetch } from '../events/capture.js';
+import { eventSink, scheduleDebugLookup } from '../events/runtime.js';
+import { readContentSettings, type ContentSettings } from '../events/settings.js';
 import { OPENAI_OPS_VERSION } from '../version.js';
 import { runInCallScope, type CallScopeOptions } from './scope.js';
 import { normalizeOpenAiBaseUrl } from './url.js';
@@ -42,16 +44,17 @@ export function getOpenAIClientForWorkload(
 ): OpenAI {
   const { env = processEnv(), ...sdkOptions } = options ?? {};
   const config = readOpenAiWorkloadEnv(workload, env);
-  if (options !== undefined) return createClient(config, sdkOptions);
+  const content = readContentSettings(env);
+  if (options !== undefined) return createClient(config, content, sdkOptions);
 
   const apiKey = requireApiKey(config);
-  const cacheKey = [config.workload, apiKey, config.organization, config.baseUrl].join('\0');
-  const cached = cache.get(cacheKey);
+  const cacheKey = [apiKey, JSON.stringify(config), JSON.stringify(content, patternSource)];
+  const cached = cache.get(cacheKey.join('\0'));
   if (cached !== undefined) return cached;
 
-  const client = createClient(config, {});
+  const client = createClient(config, content, {});
   if (cache.size >= MAX_CACHED_CLIENTS) cache.delete(cache.keys().next().value as string);
-  cache.set(cacheKey, client);
+  cache.set(cacheKey.join('\0'), client);
   return client;
 }
 
@@ -87,20 +90,46 @@ export function withOpenAIClientForWorkload<T>(
   return runInCallScope(scope, () => fn(getOpenAIClientForWorkload(workload)));
 }
 
-function createClient(config: OpenAiWorkloadEnv, options: ClientOptions): OpenAI {
+/**
+ * The SDK's client, sending the id it keeps across the retries of one call as OpenAI's
+ * `X-Client-Request-Id`, so that every attempt of a call can be found together.
+ */
+class InstrumentedOpenAI extends OpenAI {
+  protected override idempotencyHeader = 'X-Client-Request-Id';
+}
+
+function createClient(
+  config: OpenAiWorkloadEnv,
+  content: ContentSettings,
+  options: ClientOptions,
+): OpenAI {
   const apiKey = options.apiKey ?? requireApiKey(config);
-  return new OpenAI({
+  const baseURL = normalizeOpenAiBaseUrl(options.baseURL ?? config.baseUrl, 'baseURL');
+  const timeout = options.timeout ?? DEFAULT_TIMEOUT_MS;
+  return new InstrumentedOpenAI({
     organization: config.organization,
-    timeout: DEFAULT_TIMEOUT_MS,
     ...options,
+    timeout,
     apiKey,
-    baseURL: normalizeOpenAiBaseUrl(options.baseURL ?? config.baseUrl, 'baseURL'),
+    baseURL,
     defaultHeaders: {
       'User-Agent': `openai-ops/${OPENAI_OPS_VERSION} (workload ${config.workload})`,
       ...headersToRecord(options.defaultHeaders),
     },
-    fetch: createCaptureFetch({ config, fetch: options.fetch }),
+    fetch: createCaptureFetch({
+      config,
+      fetch: options.fetch,
+      baseUrl: baseURL,
+      timeoutMs: timeout,
+      content,
+      sink: eventSink,
+      onRecorded: config.debugFetchDetails ? scheduleDebugLookup : undefined,
+    }),
   });
+}
+
+function patternSource(_key: string, value: unknown): unknown {
+  return value instanceof RegExp ? String(value) : value;
 }
 
 function requireApiKey(config: OpenAiWorkloadEnv): string {

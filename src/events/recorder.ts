@@ -1,0 +1,329 @@
+/**
+ * The recorder: a constant-time `record` on the request path, and in the background,
+ * batches to the store, the spool when the store fails or falls behind, and replay of the
+ * spool once the store answers again. Every event is counted on its way.
+ */
+import type { Logger } from 'pino';
+
+import type { DebugEventRow, EventStore } from '../stores/types.js';
+import type { EventSink } from './capture.js';
+import type { RecorderSettings } from './settings.js';
+import { Spool, type SpoolStats } from './spool.js';
+
+/** Counters since the recorder started; `queueDepth` is the events waiting in memory. */
+export interface EventStats {
+  recorded: number;
+  /** Events recorded again with their debug details. */
+  enriched: number;
+  stored: number;
+  spooled: number;
+  replayed: number;
+  dropped: number;
+  queueDepth: number;
+  inFlight: number;
+  storeAvailable: boolean;
+  lastStoreError: string | null;
+  spool: SpoolStats;
+}
+
+export interface RecorderOptions {
+  openStore: () => Promise<EventStore>;
+  settings: RecorderSettings;
+  logger: Logger;
+}
+
+const MAX_WRITES_IN_FLIGHT = 2;
+
+export class EventRecorder implements EventSink {
+  readonly #settings: RecorderSettings;
+  readonly #logger: Logger;
+  readonly #openStore: () => Promise<EventStore>;
+  readonly #spool: Spool;
+  readonly #writes = new Set<Promise<void>>();
+  #queue: DebugEventRow[] = [];
+  #deferred: (() => DebugEventRow)[] = [];
+  #store: Promise<EventStore> | undefined;
+  #storeAvailable = true;
+  #flushTimer: NodeJS.Timeout | undefined;
+  #replayTimer: NodeJS.Timeout;
+  #replaying: Promise<void> | undefined;
+  #closed = false;
+  #spoolLogPending = 0;
+  #counts = { recorded: 0, enriched: 0, stored: 0, spooled: 0, replayed: 0, dropped: 0 };
+  #lastStoreError: string | null = null;
+
+  constructor(options: RecorderOptions) {
+    this.#settings = options.settings;
+    this.#logger = options.logger;
+    this.#openStore = options.openStore;
+    this.#spool = new Spool({
+      dir: options.settings.spoolDir,
+      maxBytes: options.settings.spoolMaxBytes,
+      writeIntervalMs: options.settings.spoolWriteIntervalMs,
+      onWriteError: (error) =>
+        this.#logger.error(
+          { event: 'openai.spool_write_failed', spool_dir: options.settings.spoolDir, err: error },
+          'could not write debug events to the spool',
+        ),
+    });
+    this.#replayTimer = setInterval(() => void this.#replay(), options.settings.replayIntervalMs);
+    this.#replayTimer.unref();
+    // A spool left by an earlier run is offered to the store straight away.
+    setImmediate(() => void this.#replay());
+  }
+
+  /** Queues an event. Never throws, never waits; the work happens in the background. */
+  record(row: DebugEventRow): void {
+    this.#counts.recorded += 1;
+    this.#enqueue(row);
+  }
+
+  /** Queues the event `build` returns, building it on the next turn of the event loop. */
+  defer(build: () => DebugEventRow): void {
+    this.#deferred.push(build);
+    if (this.#deferred.length === 1) setImmediate(() => this.buildDeferred());
+  }
+
+  /** Builds and records every deferred event now. */
+  buildDeferred(): void {
+    const builds = this.#deferred;
+    this.#deferred = [];
+    for (const build of builds) {
+      try {
+        this.record(build());
+      } catch (error) {
+        this.#logger.error(
+          { event: 'openai.capture_failed', err: error },
+          'could not build an event',
+        );
+      }
+    }
+  }
+
+  /** Queues a recorded event again, now carrying its debug details; it replaces the first. */
+  recordDetails(row: DebugEventRow): void {
+    this.#counts.enriched += 1;
+    this.#enqueue(row);
+  }
+
+  #enqueue(row: DebugEventRow): void {
+    if (this.#closed) {
+      this.#toSpool([row]);
+      return;
+    }
+    this.#queue.push(row);
+    if (this.#queue.length >= this.#settings.batchSize) {
+      setImmediate(() => this.#drain());
+    } else if (this.#flushTimer === undefined) {
+      this.#flushTimer = setTimeout(() => this.#drain(true), this.#settings.flushIntervalMs);
+      this.#flushTimer.unref();
+    }
+  }
+
+  /** Resolves once every event recorded so far is stored or written to the spool. */
+  async flush(): Promise<void> {
+    this.buildDeferred();
+    this.#drain(true);
+    while (this.#writes.size > 0) {
+      await Promise.allSettled([...this.#writes]);
+      this.#drain(true);
+    }
+    await this.#spool.flush();
+  }
+
+  /** Flushes, stops the background timers and closes the store and the spool. */
+  async shutdown(): Promise<void> {
+    await this.flush();
+    this.#closed = true;
+    clearInterval(this.#replayTimer);
+    clearTimeout(this.#flushTimer);
+    await this.#replaying;
+    await this.#spool.close();
+    const store = await this.#store?.catch(() => undefined);
+    await store?.close().catch(() => undefined);
+  }
+
+  stats(): EventStats {
+    const spool = this.#spool.stats();
+    return {
+      ...this.#counts,
+      dropped: this.#counts.dropped + spool.dropped,
+      queueDepth: this.#queue.length,
+      inFlight: this.#writes.size,
+      storeAvailable: this.#storeAvailable,
+      lastStoreError: this.#lastStoreError,
+      spool,
+    };
+  }
+
+  /** Sends queued events to the store, or to the spool while the store is failing or full. */
+  #drain(includePartial = false): void {
+    clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
+    const { batchSize, maxQueue } = this.#settings;
+    while (this.#queue.length >= batchSize || (includePartial && this.#queue.length > 0)) {
+      if (!this.#storeAvailable) {
+        this.#toSpool(this.#takeQueue(this.#queue.length));
+      } else if (this.#writes.size < MAX_WRITES_IN_FLIGHT) {
+        this.#startWrite(this.#takeQueue(batchSize));
+      } else {
+        if (this.#queue.length > maxQueue) this.#toSpool(this.#takeQueue(this.#queue.length));
+        break;
+      }
+    }
+    if (this.#queue.length > 0 && this.#flushTimer === undefined) {
+      this.#flushTimer = setTimeout(() => this.#drain(true), this.#settings.flushIntervalMs);
+      this.#flushTimer.unref();
+    }
+  }
+
+  #takeQueue(count: number): DebugEventRow[] {
+    if (count >= this.#queue.length) {
+      const all = this.#queue;
+      this.#queue = [];
+      return all;
+    }
+    return this.#queue.splice(0, count);
+  }
+
+  #startWrite(batch: DebugEventRow[]): void {
+    const write = this.#write(batch).then(
+      () => {
+        this.#counts.stored += batch.length;
+      },
+      (error: unknown) => {
+        this.#storeFailed(error, batch.length);
+        this.#toSpool(batch);
+      },
+    );
+    const tracked = write.finally(() => {
+      this.#writes.delete(tracked);
+      this.#drain();
+    });
+    this.#writes.add(tracked);
+  }
+
+  /** One store write, abandoned (and its batch spooled) when it outlasts the write timeout. */
+  async #write(batch: readonly DebugEventRow[]): Promise<void> {
+    const store = await this.#getStore();
+    await withTimeout(store.writeEvents(batch), this.#settings.writeTimeoutMs, 'store write');
+  }
+
+  #getStore(): Promise<EventStore> {
+    this.#store ??= this.#openStore().then(async (store) => {
+      await store.migrate();
+      return store;
+    });
+    const store = this.#store;
+    // A store that failed to open is opened again on the next attempt.
+    store.catch(() => {
+      if (this.#store === store) this.#store = undefined;
+    });
+    return store;
+  }
+
+  #storeFailed(error: unknown, count: number): void {
+    const message = error instanceof Error ? error.message : String(error);
+    if (this.#storeAvailable) {
+      this.#logger.error(
+        { event: 'openai.debug_event_persist_failed', events: count, err: error },
+        'debug events could not be stored; spooling them until the store answers',
+      );
+    }
+    this.#storeAvailable = false;
+    this.#lastStoreError = message;
+  }
+
+  #toSpool(rows: DebugEventRow[]): void {
+    if (rows.length === 0) return;
+    this.#spool.append(rows);
+    this.#counts.spooled += rows.length;
+    if (this.#spoolLogPending === 0) {
+      setTimeout(() => this.#logSpooled(), 1_000).unref();
+    }
+    this.#spoolLogPending += rows.length;
+  }
+
+  #logSpooled(): void {
+    this.#logger.warn(
+      { event: 'openai.events_spooled', events: this.#spoolLogPending, ...this.#spool.stats() },
+      'debug events written to the spool',
+    );
+    this.#spoolLogPending = 0;
+  }
+
+  /** Offers spooled events to the store, oldest segment first, until one fails. */
+  #replay(): Promise<void> {
+    this.#replaying ??= this.#replayAll().finally(() => {
+      this.#replaying = undefined;
+    });
+    return this.#replaying;
+  }
+
+  async #replayAll(): Promise<void> {
+    if (this.#closed) return;
+    if (!this.#storeAvailable && !(await this.#probeStore())) return;
+    for (;;) {
+      const claim = await this.#spool.claimOldest().catch(() => undefined);
+      if (claim === undefined) return;
+      if (!(await this.#replayClaim(claim.rows))) {
+        await claim.release().catch(() => undefined);
+        return;
+      }
+      await claim.commit();
+      this.#counts.replayed += claim.rows.length;
+      this.#logger.info(
+        {
+          event: 'openai.events_replayed',
+          events: claim.rows.length,
+          skipped: claim.unreadableLines,
+        },
+        'spooled debug events stored',
+      );
+    }
+  }
+
+  async #replayClaim(rows: readonly DebugEventRow[]): Promise<boolean> {
+    try {
+      for (let start = 0; start < rows.length; start += this.#settings.batchSize) {
+        await this.#write(rows.slice(start, start + this.#settings.batchSize));
+      }
+      this.#storeAvailable = true;
+      this.#lastStoreError = null;
+      return true;
+    } catch (error) {
+      this.#storeFailed(error, rows.length);
+      return false;
+    }
+  }
+
+  /** Asks the store whether it answers again, before reading a segment to replay. */
+  async #probeStore(): Promise<boolean> {
+    try {
+      const store = await this.#getStore();
+      await withTimeout(store.ping(), this.#settings.writeTimeoutMs, 'store ping');
+      this.#storeAvailable = true;
+      this.#lastStoreError = null;
+      return true;
+    } catch (error) {
+      this.#lastStoreError = error instanceof Error ? error.message : String(error);
+      return false;
+    }
+  }
+}
+
+/** Rejects when `work` has not settled within `timeoutMs`; the work itself carries on. */
+async function withTimeout<T>(work: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${what} took longer than ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * What an event needs to know about a request, read from the SDK's fetch arguments
+ * without consuming or copying anything the request still needs.
+ */
+import { endpointTemplate } from './endpoint.js';
+import { isObject } from './usage.js';
+
+/** JSON bodies larger than this are scanned, not parsed, to keep the request path cheap. */
+const MAX_PARSED_BODY_CHARS = 256 * 1024;
+
+export interface RequestInfo {
+  url: string;
+  method: string;
+  endpoint: string;
+  model: string | null;
+  stream: boolean;
+  /** 1-based: the SDK's `X-Stainless-Retry-Count` plus one. */
+  attempt: number;
+  /** The id the SDK keeps across the retries of one call, when it sends one. */
+  clientRequestId: string | null;
+  /** The request body as text, when it is text (for content capture). */
+  bodyText: string | null;
+  /** The body to send: the original, or one that asks a chat stream for its usage. */
+  body: RequestInit['body'];
+  /** True when `body` asks for usage the caller did not ask for (and must not see). */
+  injectedUsage: boolean;
+  headers: Headers;
+}
+
+/** The URL as a string, or null for requests that are not HTTP (the SDK probes `data:` URLs). */
+export function httpUrlOf(input: string | URL | Request): string | null {
+  const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+  return url.startsWith('http://') || url.startsWith('https://') ? url : null;
+}
+
+export function readRequestInfo(url: string, init: RequestInit | undefined): RequestInfo {
+  const headers = new Headers(init?.headers);
+  const method = (init?.method ?? 'GET').toUpperCase();
+  const endpoint = endpointTemplate(url);
+  const rawBody = init?.body;
+  const parsed = typeof rawBody === 'string' ? parseJsonBody(rawBody) : undefined;
+  const body = withStreamUsage(endpoint, parsed, rawBody);
+  const retries = Number(headers.get('x-stainless-retry-count') ?? 0);
+
+  return {
+    url,
+    method,
+    endpoint,
+    model: modelOfBody(rawBody, parsed),
+    stream: streamOfBody(rawBody, parsed),
+    attempt: Number.isSafeInteger(retries) && retries >= 0 ? retries + 1 : 1,
+    clientRequestId: headers.get('x-client-request-id'),
+    bodyText: typeof body === 'string' ? body : null,
+    body,
+    injectedUsage: body !== rawBody,
+    headers,
+  };
+}
+
+type ParsedBody = Record<string, unknown> | undefined;
+
+function parseJsonBody(text: string): ParsedBody {
+  if (text.length > MAX_PARSED_BODY_CHARS || !text.startsWith('{')) return undefined;
+  try {
+    const value: unknown = JSON.parse(text);
+    return isObject(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function modelOfBody(body: RequestInit['body'], parsed: ParsedBody): string | null {
+  if (parsed !== undefined) {
+    if (typeof parsed.model === 'string') return parsed.model;
+    // Realtime client secrets carry the model inside the session configuration.
+    const session = parsed.session;
+    return isObject(session) && typeof session.model === 'string' ? session.model : null;
+  }
+  if (typeof body === 'string') {
+    return /"model"\s*:\s*"([^"\\]{1,200})"/.exec(body.slice(0, 4096))?.[1] ?? null;
+  }
+  if (body instanceof FormData) {
+    const model = body.get('model');
+    return typeof model === 'string' ? model : null;
+  }
+  return null;
+}
+
+function streamOfBody(body: RequestInit['body'], parsed: ParsedBody): boolean {
+  if (parsed !== undefined) return parsed.stream === true;
+  if (typeof body === 'string') return /"stream"\s*:\s*true/.test(body.slice(0, 4096));
+  if (body instanceof FormData) return body.get('stream') === 'true';
+  return false;
+}
+
+/**
+ * Chat streams report usage only when asked; ask unless the caller decided either way.
+ * The SDK ignores the extra final chunk, whose `choices` is empty.
+ */
+function withStreamUsage(
+  endpoint: string,
+  parsed: ParsedBody,
+  body: RequestInit['body'],
+): RequestInit['body'] {
+  if (endpoint !== '/chat/completions' || parsed === undefined || parsed.stream !== true) {
+    return body;
+  }
+  const options = isObject(parsed.stream_options) ? parsed.stream_options : {};
+  if ('include_usage' in options) return body;
+  return JSON.stringify({ ...parsed, stream_options: { ...options, include_usage: true } });
+}

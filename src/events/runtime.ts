@@ -1,0 +1,150 @@
+/**
+ * The process-wide recording pipeline behind the instrumented clients: one recorder and one
+ * debug-details fetcher, created on the first recorded event, and the public functions to
+ * flush, inspect and shut them down.
+ */
+import { processEnv, type EnvSource } from '../config/env.js';
+import { getLogger, type Logger } from '../config/logger.js';
+import { openEventStore } from '../stores/select-store.js';
+import type { EventStore } from '../stores/types.js';
+import type { DebugLookup, EventSink } from './capture.js';
+import { DebugDetailsFetcher } from './debug-details.js';
+import { EventRecorder, type EventStats } from './recorder.js';
+import {
+  readDebugDetailsSettings,
+  readRecorderSettings,
+  type RecorderSettings,
+} from './settings.js';
+
+export type { EventStats } from './recorder.js';
+
+interface Pipeline {
+  recorder: EventRecorder;
+  details: DebugDetailsFetcher;
+}
+
+/** Overrides for embedding hosts and tests; anything left out comes from the environment. */
+export interface EventPipelineOptions {
+  env?: EnvSource;
+  openStore?: () => Promise<EventStore>;
+  settings?: Partial<RecorderSettings>;
+  logger?: Logger;
+}
+
+let pipeline: Pipeline | undefined;
+let exitHooksInstalled = false;
+
+/**
+ * Starts the pipeline with explicit options, replacing none that is running (shut that down
+ * first). Without this call the pipeline starts from the environment on first use.
+ */
+export function configureOpenAIEvents(options: EventPipelineOptions = {}): void {
+  if (pipeline !== undefined) {
+    throw new Error('openai-ops events are already running; call shutdownOpenAIEvents() first');
+  }
+  pipeline = createPipeline(options);
+}
+
+/** The sink the capture fetch records into. */
+export function eventSink(): EventSink {
+  return ensurePipeline().recorder;
+}
+
+/** Queues a debug-details lookup for a recorded event. */
+export function scheduleDebugLookup(lookup: DebugLookup): void {
+  ensurePipeline().details.schedule(lookup);
+}
+
+/**
+ * Resolves once every event recorded so far (and every pending debug lookup) is stored or
+ * spooled. Serverless handlers call this before returning.
+ *
+ * @example
+ * export async function handler(event) {
+ *   const reply = await getOpenAIClient().responses.create({ model: 'gpt-5.1', input: event.q });
+ *   await flushOpenAIEvents();
+ *   return reply.output_text;
+ * }
+ */
+export async function flushOpenAIEvents(): Promise<void> {
+  if (pipeline === undefined) return;
+  pipeline.recorder.buildDeferred();
+  await pipeline.details.idle();
+  await pipeline.recorder.flush();
+}
+
+/** Flushes, then closes the store and the spool. Recording starts afresh on the next event. */
+export async function shutdownOpenAIEvents(): Promise<void> {
+  const current = pipeline;
+  if (current === undefined) return;
+  current.recorder.buildDeferred();
+  await current.details.idle();
+  await current.recorder.shutdown();
+  if (pipeline === current) pipeline = undefined;
+}
+
+/** Counters of the running pipeline; all zero before the first event. */
+export function getOpenAIEventStats(): EventStats {
+  return pipeline?.recorder.stats() ?? emptyStats();
+}
+
+/**
+ * Flushes on SIGTERM, SIGINT and when the event loop empties, then lets the process end as
+ * it would have. Set `OPENAI_OPS_FLUSH_ON_EXIT=true` to install these automatically.
+ */
+export function installOpenAIEventsExitHooks(): void {
+  if (exitHooksInstalled) return;
+  exitHooksInstalled = true;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    void shutdownOpenAIEvents().finally(() => {
+      process.removeListener(signal, onSignal);
+      process.kill(process.pid, signal);
+    });
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  process.on('beforeExit', () => {
+    if (pipeline !== undefined && pipeline.recorder.stats().queueDepth > 0) {
+      void flushOpenAIEvents();
+    }
+  });
+}
+
+function ensurePipeline(): Pipeline {
+  pipeline ??= createPipeline({});
+  return pipeline;
+}
+
+function createPipeline(options: EventPipelineOptions): Pipeline {
+  const env = options.env ?? processEnv();
+  const logger = options.logger ?? getLogger();
+  const settings = { ...readRecorderSettings(env), ...options.settings };
+  const recorder = new EventRecorder({
+    openStore: options.openStore ?? (() => openEventStore(env)),
+    settings,
+    logger,
+  });
+  const details = new DebugDetailsFetcher({
+    settings: readDebugDetailsSettings(env),
+    logger,
+    onDetails: (row) => recorder.recordDetails(row),
+  });
+  if (settings.flushOnExit) installOpenAIEventsExitHooks();
+  return { recorder, details };
+}
+
+function emptyStats(): EventStats {
+  return {
+    recorded: 0,
+    enriched: 0,
+    stored: 0,
+    spooled: 0,
+    replayed: 0,
+    dropped: 0,
+    queueDepth: 0,
+    inFlight: 0,
+    storeAvailable: true,
+    lastStoreError: null,
+    spool: { bytes: 0, pendingRows: 0, writeErrors: 0, lastWriteError: null, dropped: 0 },
+  };
+}

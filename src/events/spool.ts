@@ -1,0 +1,265 @@
+/**
+ * The on-disk spool: append-only segments of JSON lines holding events the store could not
+ * take. Rows are written on a short interval, so a crash loses at most that interval's
+ * worth; sealed segments are claimed by renaming, so two processes never replay one twice.
+ */
+import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import type { DebugEventRow } from '../stores/types.js';
+
+/** A segment is sealed once it reaches this size, bounding what one replay reads. */
+const SEGMENT_MAX_BYTES = 8 * 1024 * 1024;
+/** Rows kept in memory while the disk refuses writes, before new ones are dropped. */
+const MAX_UNWRITTEN_ROWS = 50_000;
+
+export interface SpoolOptions {
+  dir: string;
+  /** Total size at which new rows are dropped; 0 means no limit. */
+  maxBytes: number;
+  writeIntervalMs: number;
+  onWriteError?: (error: unknown) => void;
+}
+
+export interface SpoolStats {
+  bytes: number;
+  /** Rows given to the spool that are not yet on disk. */
+  pendingRows: number;
+  writeErrors: number;
+  lastWriteError: string | null;
+  /** Rows dropped because the spool was full or the disk kept failing. */
+  dropped: number;
+}
+
+/** A claimed segment: its rows, and what to do once they are stored (or not). */
+export interface SpoolClaim {
+  rows: DebugEventRow[];
+  /** Lines that could not be parsed (a line cut short by a crash). */
+  unreadableLines: number;
+  commit(): Promise<void>;
+  release(): Promise<void>;
+}
+
+interface ActiveSegment {
+  path: string;
+  handle: Awaited<ReturnType<typeof open>>;
+  bytes: number;
+}
+
+export class Spool {
+  readonly #options: SpoolOptions;
+  #pending: DebugEventRow[] = [];
+  #active: ActiveSegment | undefined;
+  #sequence = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #writing: Promise<void> = Promise.resolve();
+  #knownBytes: number | undefined;
+  #stats: SpoolStats = {
+    bytes: 0,
+    pendingRows: 0,
+    writeErrors: 0,
+    lastWriteError: null,
+    dropped: 0,
+  };
+
+  constructor(options: SpoolOptions) {
+    this.#options = options;
+  }
+
+  /** Queues rows for the next write; returns at once. */
+  append(rows: readonly DebugEventRow[]): void {
+    const room = MAX_UNWRITTEN_ROWS - this.#pending.length;
+    if (room < rows.length) this.#stats.dropped += rows.length - Math.max(room, 0);
+    for (let index = 0; index < Math.min(room, rows.length); index += 1) {
+      this.#pending.push(rows[index] as DebugEventRow);
+    }
+    this.#timer ??= setTimeout(() => void this.#writeNow(), this.#options.writeIntervalMs);
+    this.#timer.unref();
+  }
+
+  /** Writes everything appended so far to disk. */
+  async flush(): Promise<void> {
+    await this.#writeNow();
+    await this.#active?.handle.datasync().catch((error: unknown) => this.#noteError(error));
+  }
+
+  /** Flushes and seals the active segment, leaving the spool ready for the next process. */
+  async close(): Promise<void> {
+    await this.flush();
+    await this.#seal();
+  }
+
+  stats(): SpoolStats {
+    return { ...this.#stats, pendingRows: this.#pending.length };
+  }
+
+  /** True when sealed or active segments may hold rows. */
+  async hasData(): Promise<boolean> {
+    return (this.#active?.bytes ?? 0) > 0 || (await this.#sealedSegments()).length > 0;
+  }
+
+  /**
+   * Claims the oldest sealed segment (sealing the active one first when nothing else is
+   * waiting). Returns undefined when there is nothing to replay.
+   */
+  async claimOldest(): Promise<SpoolClaim | undefined> {
+    await this.flush();
+    let sealed = await this.#sealedSegments();
+    if (sealed.length === 0 && (this.#active?.bytes ?? 0) > 0) {
+      await this.#seal();
+      sealed = await this.#sealedSegments();
+    }
+    for (const name of sealed) {
+      const claimed = join(this.#options.dir, `${name}.claimed-${process.pid}`);
+      const ok = await rename(join(this.#options.dir, name), claimed).then(
+        () => true,
+        () => false,
+      );
+      if (ok) return this.#readClaim(claimed, join(this.#options.dir, name));
+    }
+    return undefined;
+  }
+
+  async #readClaim(claimed: string, original: string): Promise<SpoolClaim> {
+    const text = await readFile(claimed, 'utf8');
+    const rows: DebugEventRow[] = [];
+    let unreadableLines = 0;
+    for (const line of text.split('\n')) {
+      if (line === '') continue;
+      try {
+        rows.push(JSON.parse(line) as DebugEventRow);
+      } catch {
+        unreadableLines += 1;
+      }
+    }
+    const size = Buffer.byteLength(text);
+    return {
+      rows,
+      unreadableLines,
+      commit: async () => {
+        await unlink(claimed);
+        this.#stats.bytes = Math.max(0, this.#stats.bytes - size);
+      },
+      release: () => rename(claimed, original),
+    };
+  }
+
+  #writeNow(): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#writing = this.#writing.then(() => this.#writePending());
+    return this.#writing;
+  }
+
+  async #writePending(): Promise<void> {
+    if (this.#pending.length === 0) return;
+    const rows = this.#pending;
+    this.#pending = [];
+    try {
+      const text = this.#serialise(rows);
+      if (text === '') return;
+      const segment = await this.#segment();
+      await segment.handle.write(text);
+      const written = Buffer.byteLength(text);
+      segment.bytes += written;
+      this.#stats.bytes += written;
+      if (segment.bytes >= SEGMENT_MAX_BYTES) await this.#seal();
+    } catch (error) {
+      this.#noteError(error);
+      this.#pending = rows.concat(this.#pending).slice(0, MAX_UNWRITTEN_ROWS);
+      this.#stats.dropped += Math.max(0, rows.length - this.#pending.length);
+      this.#timer ??= setTimeout(() => void this.#writeNow(), this.#options.writeIntervalMs * 10);
+      this.#timer.unref();
+    }
+  }
+
+  /** One JSON line per row, stopping (and counting drops) at the size limit. */
+  #serialise(rows: readonly DebugEventRow[]): string {
+    const { maxBytes } = this.#options;
+    let text = '';
+    for (let index = 0; index < rows.length; index += 1) {
+      const line = `${JSON.stringify(rows[index])}\n`;
+      if (maxBytes > 0 && this.#stats.bytes + text.length + line.length > maxBytes) {
+        this.#stats.dropped += rows.length - index;
+        break;
+      }
+      text += line;
+    }
+    return text;
+  }
+
+  async #segment(): Promise<ActiveSegment> {
+    if (this.#active !== undefined) return this.#active;
+    await mkdir(this.#options.dir, { recursive: true });
+    await this.#countExistingBytes();
+    this.#sequence += 1;
+    const stamp = new Date().toISOString().replace(/[-:.]/g, '');
+    const name = `${stamp}-${process.pid}-${String(this.#sequence).padStart(6, '0')}`;
+    const path = join(this.#options.dir, `${name}.active`);
+    this.#active = { path, handle: await open(path, 'a'), bytes: 0 };
+    return this.#active;
+  }
+
+  async #seal(): Promise<void> {
+    const active = this.#active;
+    if (active === undefined) return;
+    this.#active = undefined;
+    await active.handle.close();
+    if (active.bytes === 0) {
+      await unlink(active.path).catch(() => undefined);
+      return;
+    }
+    await rename(active.path, active.path.replace(/\.active$/, '.ndjson'));
+  }
+
+  /** Sealed segments, oldest first; active segments of processes that died count as sealed. */
+  async #sealedSegments(): Promise<string[]> {
+    const names = await readdir(this.#options.dir).catch(() => [] as string[]);
+    const sealed: string[] = [];
+    for (const name of names) {
+      const usable = name.endsWith('.ndjson') ? name : await this.#recoverOrphan(name);
+      if (usable !== undefined) sealed.push(usable);
+    }
+    return sealed.sort();
+  }
+
+  /** Seals an active segment or releases a claim left by a process that no longer runs. */
+  async #recoverOrphan(name: string): Promise<string | undefined> {
+    const owner = /-(\d+)-\d+\.active$/.exec(name)?.[1] ?? /\.claimed-(\d+)$/.exec(name)?.[1];
+    if (owner === undefined || isAlive(Number(owner))) return undefined;
+    const target = name.replace(/\.ndjson\.claimed-\d+$|\.active$/, '.ndjson');
+    return rename(join(this.#options.dir, name), join(this.#options.dir, target)).then(
+      () => target,
+      () => undefined,
+    );
+  }
+
+  async #countExistingBytes(): Promise<void> {
+    if (this.#knownBytes !== undefined) return;
+    let total = 0;
+    for (const name of await readdir(this.#options.dir)) {
+      total += await stat(join(this.#options.dir, name)).then(
+        (info) => info.size,
+        () => 0,
+      );
+    }
+    this.#knownBytes = total;
+    this.#stats.bytes += total;
+  }
+
+  #noteError(error: unknown): void {
+    this.#stats.writeErrors += 1;
+    this.#stats.lastWriteError = error instanceof Error ? error.message : String(error);
+    this.#options.onWriteError?.(error);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
