@@ -1,13 +1,21 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import OpenAI, { toFile } from 'openai';
 
-import { flushOpenAIEvents, shutdownOpenAIEvents } from '../../src/events/runtime.js';
+import {
+  configureOpenAIEvents,
+  flushOpenAIEvents,
+  shutdownOpenAIEvents,
+} from '../../src/events/runtime.js';
 import {
   getOpenAIClientForWorkload,
   withOpenAIClientForWorkload,
 } from '../../src/openai/client.js';
+import { createPostgresStore } from '../../src/stores/postgres-store.js';
 import type { DebugEventRow } from '../../src/stores/types.js';
 import { DEFAULT_KEY, PROD_KEY, startHarness, type Harness } from '../support/pipeline.js';
 
@@ -362,6 +370,40 @@ describe('secrets and content', () => {
     }
     expect(events[1]?.metadata.content?.request).toContain('[REDACTED]');
     expect(events[1]?.metadata.content?.response).toMatch(/output/);
+  });
+
+  it('writes no API key into spool files while the store is down', async () => {
+    await shutdownOpenAIEvents();
+    const spoolDir = mkdtempSync(join(tmpdir(), 'openai-ops-canary-'));
+    const port = await closedPort();
+    const env = { ...harness.env, OPENAI_DEBUG_CAPTURE_CONTENT: 'true' };
+    configureOpenAIEvents({
+      env,
+      openStore: () =>
+        Promise.resolve(
+          createPostgresStore({
+            url: `postgres://postgres@127.0.0.1:${port}/x`,
+            connectTimeoutSeconds: 1,
+          }),
+        ),
+      settings: { spoolDir, flushIntervalMs: 10, writeTimeoutMs: 2_000 },
+      logger: harness.logs.logger,
+    });
+    try {
+      const openai = getOpenAIClientForWorkload('finance-prod', { env, maxRetries: 0 });
+      await openai.responses.create({ model: 'gpt-5.1', input: `the key is ${PROD_KEY}` });
+      await openai.embeddings.create({ model: 'text-embedding-3-small', input: PROD_KEY });
+      await flushOpenAIEvents();
+      const files = readdirSync(spoolDir);
+      const spooled = files.map((name) => readFileSync(join(spoolDir, name), 'utf8')).join('');
+      expect(spooled.split('\n').filter((line) => line !== '')).toHaveLength(2);
+      expect(spooled).not.toContain(PROD_KEY);
+      expect(harness.logs.text()).not.toContain(PROD_KEY);
+    } finally {
+      await shutdownOpenAIEvents();
+      rmSync(spoolDir, { recursive: true, force: true });
+      harness.startRecording();
+    }
   });
 
   it('captures no content unless asked', async () => {
