@@ -171,7 +171,10 @@ describe('openai-ops validate and events', () => {
       ...env,
       OPENAI_OPS_DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none?connect_timeout=2',
     });
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /cannot read the postgres store at postgres:\/\/postgres@127.0.0.1:1/,
+    );
     expect(run.stderr).toMatch(/ECONNREFUSED/);
     expect(run.stderr).not.toMatch(/\n\s+at /);
   });

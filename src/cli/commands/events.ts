@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 
 import { parseTag } from '../../openai/tags.js';
 import { resolveWorkloadName } from '../../openai/workloads.js';
-import { openReadableStore } from '../store.js';
+import { withStore } from '../store.js';
 import type { DebugEventRow, EventQuery, StatusClass } from '../../stores/types.js';
 import { parseDurationMs } from '../duration.js';
 import { CliExit, EXIT_USAGE } from '../exit-codes.js';
@@ -38,12 +38,7 @@ export function registerEvents(program: Command, context: () => CommandContext):
     .action(async (options: EventsOptions) => {
       const { output, env } = context();
       const query = toQuery(options, env);
-      const store = await openReadableStore(env);
-      try {
-        printEvents(output, await store.queryEvents(query));
-      } finally {
-        await store.close();
-      }
+      printEvents(output, await withStore(env, (store) => store.queryEvents(query)));
     });
 }
 

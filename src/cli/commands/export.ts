@@ -14,7 +14,7 @@ import { buildIncidentBundle, type IncidentBundle } from '../incident-bundle.js'
 import { findIncidentAttempts } from '../incident-lookup.js';
 import { oneLine, renderIncidentMarkdown } from '../incident-markdown.js';
 import { exportRedactor } from '../incident-redact.js';
-import { withIncidentStore } from '../incident-store.js';
+import { withStore } from '../store.js';
 import type { Output } from '../output.js';
 import type { CommandContext } from '../program.js';
 
@@ -68,7 +68,7 @@ interface OutputPaths {
 /** The redacted bundle of the call `id` belongs to; exit code 1 when no event has the id. */
 async function exportBundle(env: EnvSource, id: string): Promise<IncidentBundle> {
   const redact = exportRedactor(env);
-  const { found, location } = await withIncidentStore(env, async (store) => ({
+  const { found, location } = await withStore(env, async (store) => ({
     found: await findIncidentAttempts(store, id),
     location: store.location,
   }));

@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 
 import type { EnvSource } from '../../config/env.js';
-import { openReadableStore } from '../store.js';
+import { withStore } from '../store.js';
 import type { CommandContext } from '../program.js';
 import { runValidation } from './validate.js';
 
@@ -31,18 +31,14 @@ export function registerStart(program: Command, context: () => CommandContext): 
         code = Math.max(code, result);
         output.line();
       }
-      const store = await openReadableStore(env);
-      try {
+      await withStore(env, async (store) => {
         const rows = await store.sql(RUNBOOK_QUERY);
-        output.line();
-        output.line(`newest events in ${store.kind} store ${store.location}:`);
+        output.line(`newest events in the ${store.kind} store at ${store.location}:`);
         output.table(
           ['request_id', 'endpoint', 'tags', 'quota_tag'],
           rows.map((row) => Object.values(row).map(cell)),
         );
-      } finally {
-        await store.close();
-      }
+      });
       process.exitCode = code;
     });
 }

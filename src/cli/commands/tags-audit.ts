@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 
 import { parseDurationMs } from '../duration.js';
 import { CliExit, EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
-import { withIncidentStore } from '../incident-store.js';
+import { withStore } from '../store.js';
 import type { Output } from '../output.js';
 import type { CommandContext } from '../program.js';
 import { CONTEXT_TAG_KEYS, loadTagCatalogue } from '../tag-catalogue.js';
@@ -59,7 +59,7 @@ export function registerTagsAudit(program: Command, context: () => CommandContex
       const { output, env } = context();
       const windowSeconds = parseWindow(options.since);
       const catalogue = await loadTagCatalogue(options.catalogue);
-      const { usage, location } = await withIncidentStore(env, async (store) => ({
+      const { usage, location } = await withStore(env, async (store) => ({
         usage: await readTagUsage(store, windowSeconds),
         location: store.location,
       }));
