@@ -137,8 +137,8 @@ describe('EventRecorder', () => {
 
     await proxy.restore();
     const second = startRecorder(captureLogs());
-    await waitFor(async () => (await storedCount()).total === 700);
-    expect(second.stats().replayed).toBe(700);
+    await waitFor(() => second.stats().replayed === 700);
+    expect(await storedCount()).toEqual({ total: 700, distinct: 700 });
   });
 
   it('never duplicates a row that reaches the store twice', async () => {
@@ -160,8 +160,9 @@ describe('EventRecorder', () => {
     writeFileSync(join(spoolDir, '20260101T000000000Z-1-000001.ndjson'), text);
     const logs = captureLogs();
     startRecorder(logs);
-    await waitFor(async () => (await storedCount()).total === 10);
+    await waitFor(() => logs.events('openai.events_replayed').length > 0);
     expect(logs.events('openai.events_replayed')[0]).toMatchObject({ events: 10, skipped: 1 });
+    expect(await storedCount()).toEqual({ total: 10, distinct: 10 });
   });
 
   it('counts and logs spool write failures without failing the caller', async () => {
