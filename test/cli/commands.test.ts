@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -213,6 +213,30 @@ describe('openai-ops start', () => {
       expect(run.stdout).toMatch(/request_id\s+\|\s+endpoint\s+\|\s+tags\s+\|\s+quota_tag/);
     } finally {
       rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('openai-ops env and the spool', () => {
+  it('reports spooled events waiting and a spool directory that cannot be written', async () => {
+    const spoolDir = mkdtempSync(join(tmpdir(), 'openai-ops-env-spool-'));
+    try {
+      writeFileSync(join(spoolDir, '20260101T000000000Z-1-000001.ndjson'), '{"a":1}\n');
+      const waiting = await cli(['--json', 'env'], { ...env, OPENAI_OPS_SPOOL_DIR: spoolDir });
+      expect(waiting.code).toBe(0);
+      expect(waiting.json<{ spool: unknown }>().spool).toMatchObject({
+        dir: spoolDir,
+        writable: true,
+        segments: 1,
+        bytes: 8,
+      });
+      const blocked = join(spoolDir, '20260101T000000000Z-1-000001.ndjson', 'spool');
+      const broken = await cli(['env'], { ...env, OPENAI_OPS_SPOOL_DIR: blocked });
+      expect(broken.code).toBe(1);
+      expect(broken.stdout).toContain(`the spool directory ${blocked} is not writable`);
+      expect(broken.stdout).toContain('fix: free space or fix permissions');
+    } finally {
+      rmSync(spoolDir, { recursive: true, force: true });
     }
   });
 });
