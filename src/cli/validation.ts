@@ -9,6 +9,7 @@ import type { EnvSource } from '../config/env.js';
 import { flushOpenAIEvents } from '../events/runtime.js';
 import { getOpenAIClientForWorkload } from '../openai/client.js';
 import { runInCallScope } from '../openai/scope.js';
+import { exportRedactor } from './incident-redact.js';
 import type { OpenAiWorkloadEnv } from '../openai/workloads.js';
 import type { DebugEventRow, ReadableEventStore } from '../stores/types.js';
 
@@ -88,7 +89,9 @@ export async function validateKind(
     const result = await runInCallScope({ tags: { check: 'validate' } }, () => probe.send(client));
     requestId = result._request_id ?? null;
   } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
+    const detail = exportRedactor(context.env)(
+      error instanceof Error ? error.message : String(error),
+    );
     return finish(kind, null, [{ name: 'request succeeds', ok: false, detail }]);
   }
   await flushOpenAIEvents();

@@ -12,7 +12,7 @@ import type { OpenAiWorkloadEnv } from '../openai/workloads.js';
 import type { DebugEventRow, EventMetadata } from '../stores/types.js';
 import { buildEventRow, type EventAttribution, type ObservedAttempt } from './event-row.js';
 import { describeBodyEnd, describeFetchFailure } from './failures.js';
-import { createRedactor, truncateUtf8 } from './redact.js';
+import { redactDeep, truncateUtf8, type Redactor } from './redact.js';
 import { httpUrlOf, readRequestInfo, type RequestInfo } from './request-info.js';
 import { bodyKindOf, observeBody, type BodySummary } from './response-observer.js';
 import type { ContentSettings } from './settings.js';
@@ -37,6 +37,8 @@ export interface DebugLookup {
   /** Authorization, organization and project headers of the original request. */
   headers: Headers;
   fetch: Fetch;
+  /** Removes secrets, the request's own key included, from text the lookup stores or logs. */
+  redact: (text: string) => string;
 }
 
 export interface CaptureFetchOptions {
@@ -49,6 +51,8 @@ export interface CaptureFetchOptions {
   /** The client's timeout, to tell a timeout from a caller's abort. */
   timeoutMs: number;
   content: ContentSettings;
+  /** Applied to captured content, error messages and debug payloads before they are kept. */
+  redact: Redactor;
   /** Returns the sink at record time, so the recorder can start lazily. */
   sink: () => EventSink;
   /** Called after an event with a server request id is recorded. */
@@ -59,6 +63,8 @@ const LOOKUP_HEADERS = ['authorization', 'openai-organization', 'openai-project'
 
 interface Attempt {
   request: RequestInfo;
+  /** The request's bearer token, removed from anything the event keeps. */
+  secrets: string[];
   startedAt: number;
   startedAtMs: number;
   attribution: EventAttribution;
@@ -91,8 +97,11 @@ type Capture = CaptureFetchOptions & { fetch: Fetch };
 
 function startAttempt(capture: Capture, url: string, init: RequestInit | undefined): Attempt {
   const scope = currentCallScope();
+  const request = readRequestInfo(url, init);
+  const token = request.headers.get('authorization')?.replace(/^Bearer\s+/i, '');
   return {
-    request: readRequestInfo(url, init),
+    request,
+    secrets: token === undefined ? [] : [token],
     startedAt: performance.now(),
     startedAtMs: Date.now(),
     attribution: {
@@ -129,10 +138,12 @@ function watchResponse(capture: Capture, attempt: Attempt, response: Response): 
 
 function recordFailure(capture: Capture, attempt: Attempt, error: unknown): void {
   const elapsedMs = performance.now() - attempt.startedAt;
+  const failure = describeFetchFailure(error, elapsedMs, capture.timeoutMs);
   const row = buildEventRow(attempt.attribution, {
     ...observation(capture, attempt, null),
     durationMs: elapsedMs,
-    ...describeFetchFailure(error, elapsedMs, capture.timeoutMs),
+    errorType: failure.errorType,
+    errorMessage: capture.redact(failure.errorMessage, attempt.secrets),
   });
   capture.sink().record(row);
 }
@@ -158,8 +169,12 @@ function responseRow(
     firstChunkMs: firstChunkAt === null ? null : firstChunkAt - attempt.startedAt,
     processingMs: numberOrNull(headers.get('openai-processing-ms')),
     usage: summary.usage,
-    errorType: summary.errorType ?? broken?.errorType ?? null,
-    errorMessage: summary.errorMessage ?? broken?.errorMessage ?? null,
+    errorType: redactOrNull(capture, attempt, summary.errorType ?? broken?.errorType ?? null),
+    errorMessage: redactOrNull(
+      capture,
+      attempt,
+      summary.errorMessage ?? broken?.errorMessage ?? null,
+    ),
     ratelimit: rateLimitsOf(headers),
     content: capturedContent(capture, attempt, summary.text),
   });
@@ -207,10 +222,7 @@ function capturedContent(
   responseText: string | null,
 ): EventMetadata['content'] {
   if (!capture.content.captureContent) return undefined;
-  const authorization = attempt.request.headers.get('authorization') ?? '';
-  const redact = createRedactor(capture.content.redactPatterns, [
-    authorization.replace(/^Bearer\s+/i, ''),
-  ]);
+  const redact = (text: string) => capture.redact(text, attempt.secrets);
   const limit = capture.content.contentMaxBytes;
   const request = truncateUtf8(redact(attempt.request.bodyText ?? ''), limit);
   const response = truncateUtf8(redact(responseText ?? ''), limit);
@@ -227,7 +239,17 @@ function debugLookup(capture: Capture, attempt: Attempt, row: DebugEventRow): De
     const value = attempt.request.headers.get(name);
     if (value !== null) headers.set(name, value);
   }
-  return { row, baseUrl: capture.baseUrl, headers, fetch: capture.fetch };
+  const redact = (text: string) => capture.redact(text, attempt.secrets);
+  return { row, baseUrl: capture.baseUrl, headers, fetch: capture.fetch, redact };
+}
+
+function redactOrNull(capture: Capture, attempt: Attempt, text: string | null): string | null {
+  return text === null ? null : capture.redact(text, attempt.secrets);
+}
+
+/** A debug payload with every string redacted, for storing. */
+export function redactPayload<T>(payload: T, lookup: DebugLookup): T {
+  return redactDeep(payload, (text) => lookup.redact(text));
 }
 
 function rateLimitsOf(headers: Headers): Record<string, string> | undefined {

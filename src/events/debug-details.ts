@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 
 import type { DebugEventRow } from '../stores/types.js';
-import type { DebugLookup } from './capture.js';
+import { redactPayload, type DebugLookup } from './capture.js';
 import { statusClassOf } from './event-row.js';
 import type { DebugDetailsSettings } from './settings.js';
 import { isObject } from './usage.js';
@@ -57,7 +57,8 @@ export class DebugDetailsFetcher {
     }
   }
 
-  async #lookup({ row, baseUrl, headers, fetch }: DebugLookup): Promise<void> {
+  async #lookup(lookup: DebugLookup): Promise<void> {
+    const { row, baseUrl, headers, fetch } = lookup;
     const url = `${baseUrl}/requests/${encodeURIComponent(row.requestId)}/debug`;
     let payload: unknown;
     try {
@@ -67,19 +68,19 @@ export class DebugDetailsFetcher {
       });
       const text = await response.text();
       if (!response.ok) {
-        this.#failed(row, `HTTP ${response.status}: ${text.slice(0, 200)}`);
+        this.#failed(row, lookup.redact(`HTTP ${response.status}: ${text.slice(0, 200)}`));
         return;
       }
       payload = JSON.parse(text);
     } catch (error) {
-      this.#failed(row, reasonOf(error, this.#settings.timeoutMs));
+      this.#failed(row, lookup.redact(reasonOf(error, this.#settings.timeoutMs)));
       return;
     }
     if (!isObject(payload)) {
       this.#failed(row, 'the debug payload is not a JSON object');
       return;
     }
-    this.#onDetails(withDetails(row, payload));
+    this.#onDetails(withDetails(row, redactPayload(payload, lookup)));
   }
 
   #failed(row: DebugEventRow, reason: string): void {

@@ -9,11 +9,17 @@ import { OpenAIOpsConfigError } from '../config/errors.js';
 import { processEnv, type EnvSource } from '../config/env.js';
 import { createCaptureFetch } from '../events/capture.js';
 import { eventSink, scheduleDebugLookup } from '../events/runtime.js';
+import { createRedactor } from '../events/redact.js';
 import { readContentSettings, type ContentSettings } from '../events/settings.js';
 import { OPENAI_OPS_VERSION } from '../version.js';
 import { runInCallScope, type CallScopeOptions } from './scope.js';
 import { normalizeOpenAiBaseUrl } from './url.js';
-import { readOpenAiWorkloadEnv, type OpenAiWorkloadEnv, type WorkloadName } from './workloads.js';
+import {
+  configuredApiKeys,
+  readOpenAiWorkloadEnv,
+  type OpenAiWorkloadEnv,
+  type WorkloadName,
+} from './workloads.js';
 
 /** Per-request timeout when the caller sets none: long enough for large responses. */
 export const DEFAULT_TIMEOUT_MS = 60_000;
@@ -45,14 +51,14 @@ export function getOpenAIClientForWorkload(
   const { env = processEnv(), ...sdkOptions } = options ?? {};
   const config = readOpenAiWorkloadEnv(workload, env);
   const content = readContentSettings(env);
-  if (options !== undefined) return createClient(config, content, sdkOptions);
+  if (options !== undefined) return createClient(config, content, env, sdkOptions);
 
   const apiKey = requireApiKey(config);
   const cacheKey = [apiKey, JSON.stringify(config), JSON.stringify(content, patternSource)];
   const cached = cache.get(cacheKey.join('\0'));
   if (cached !== undefined) return cached;
 
-  const client = createClient(config, content, {});
+  const client = createClient(config, content, env, {});
   if (cache.size >= MAX_CACHED_CLIENTS) cache.delete(cache.keys().next().value as string);
   cache.set(cacheKey.join('\0'), client);
   return client;
@@ -101,6 +107,7 @@ class InstrumentedOpenAI extends OpenAI {
 function createClient(
   config: OpenAiWorkloadEnv,
   content: ContentSettings,
+  env: EnvSource,
   options: ClientOptions,
 ): OpenAI {
   const apiKey = options.apiKey ?? requireApiKey(config);
@@ -122,6 +129,7 @@ function createClient(
       baseUrl: baseURL,
       timeoutMs: timeout,
       content,
+      redact: createRedactor(content.redactPatterns, configuredApiKeys(env)),
       sink: eventSink,
       onRecorded: config.debugFetchDetails ? scheduleDebugLookup : undefined,
     }),

@@ -149,6 +149,24 @@ export function resolveWorkloadName(name: string, env: EnvSource = processEnv())
   );
 }
 
+/**
+ * The raw keys configured for every workload, for redaction: a key quoted anywhere (a
+ * prompt, an error echoed by a proxy) is removed even when it does not look like `sk-…`.
+ * A workload whose configuration is malformed is skipped.
+ */
+export function configuredApiKeys(env: EnvSource = processEnv()): string[] {
+  const keys = new Set<string>();
+  for (const workload of OPENAI_WORKLOADS) {
+    try {
+      const key = readOpenAiWorkloadEnv(workload, env).apiKey?.reveal();
+      if (key !== undefined) keys.add(key);
+    } catch {
+      // Its key, if it has one, is still covered by the built-in patterns.
+    }
+  }
+  return [...keys];
+}
+
 /** The variables a workload reads, for documentation and diagnostics. */
 export function workloadVariables(workload: OpenAIWorkload): Readonly<WorkloadVariables> {
   return VARIABLES[workload];
