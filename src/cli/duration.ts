@@ -1,6 +1,8 @@
 /** Durations on the command line: `90s`, `15m`, `1h`, `7d`, `2w`. */
 import { CliExit, EXIT_USAGE } from './exit-codes.js';
 
+const MAX_DURATION_MS = 3_650 * 86_400_000;
+
 const UNIT_MS: Record<string, number> = {
   s: 1_000,
   m: 60_000,
@@ -17,5 +19,9 @@ export function parseDurationMs(text: string, option: string): number {
       EXIT_USAGE,
     );
   }
-  return Number(match[1]) * (UNIT_MS[match[2] as string] as number);
+  const durationMs = Number(match[1]) * (UNIT_MS[match[2] as string] as number);
+  if (durationMs > MAX_DURATION_MS) {
+    throw new CliExit(`${option} must be at most 3650d (ten years); got ${text}`, EXIT_USAGE);
+  }
+  return durationMs;
 }

@@ -49,7 +49,9 @@ export function createOutput(options: {
         style: { head: [], border: [] },
         chars: color ? {} : PLAIN_BORDERS,
       });
-      for (const row of rows) table.push(row.map((cell) => (cell === null ? '' : String(cell))));
+      for (const row of rows) {
+        table.push(row.map((cell) => (cell === null ? '' : printable(String(cell)))));
+      }
       stdout.write(`${table.toString()}\n`);
     },
     ok: (text) => paint.green(text),
@@ -57,6 +59,17 @@ export function createOutput(options: {
     warn: (text) => paint.yellow(text),
     dim: (text) => paint.dim(text),
   };
+}
+
+/**
+ * Stored values are data from outside: control characters (terminal escapes) and
+ * direction overrides are shown as U+FFFD instead of acting on the operator's terminal.
+ * Line breaks stay, so multi-line cells still read as such.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\p{Cc}\u200B-\u200F\u202A-\u202E\u2066-\u2069]/gu, (char) =>
+    char === '\n' ? char : '\uFFFD',
+  );
 }
 
 const PLAIN_BORDERS = {

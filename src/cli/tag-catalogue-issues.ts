@@ -4,6 +4,8 @@
  */
 import type { z } from 'zod';
 
+import { quoteValue } from '../config/quote.js';
+
 type Issue = z.core.$ZodIssue;
 type PathPart = PropertyKey;
 
@@ -57,8 +59,8 @@ function formatPath(path: readonly PathPart[]): string {
     .map((part, index) => {
       if (typeof part === 'number') return `[${part}]`;
       const name = String(part);
-      if (/^[A-Za-z_][\w-]*$/.test(name)) return index === 0 ? name : `.${name}`;
-      return `[${JSON.stringify(name)}]`;
+      if (/^[A-Za-z_][\w-]{0,79}$/.test(name)) return index === 0 ? name : `.${name}`;
+      return `[${quoteValue(name)}]`;
     })
     .join('');
 }

@@ -41,7 +41,8 @@ const tagKey = z
   .string()
   .min(1, 'is an empty tag key')
   .max(MAX_TAG_KEY_LENGTH, `is longer than ${MAX_TAG_KEY_LENGTH} characters`)
-  .regex(/^[a-z0-9_.-]+$/, 'may only use a-z, 0-9, _, - and . in a tag key');
+  .regex(/^[a-z0-9_.-]+$/, 'may only use a-z, 0-9, _, - and . in a tag key')
+  .refine((key) => key !== '__proto__', 'is the reserved key __proto__, which no tag can have');
 
 const tagValue = z
   .string({ error: 'must be a string (quote numbers and booleans, e.g. "2024")' })
@@ -111,6 +112,10 @@ export function parseTagCatalogue(text: string, source: string): TagCatalogue {
 
 function parseDocument(text: string, source: string): unknown {
   if (text.trim() === '') throw catalogueError(source, 'is empty; it needs tags: and quota_tags:');
+  // Parsers set an object's prototype for this key instead of adding it, so it would vanish.
+  if (/(?:^|[\s{,])["']?__proto__["']?\s*:/m.test(text)) {
+    throw catalogueError(source, 'uses the reserved key __proto__, which no tag can have');
+  }
   const extension = extname(source).toLowerCase();
   const format = extension === '.json' ? 'JSON' : YAML_EXTENSIONS.has(extension) ? 'YAML' : null;
   try {

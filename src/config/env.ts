@@ -4,6 +4,7 @@
  * `process.env`.
  */
 import { OpenAIOpsConfigError } from './errors.js';
+import { quoteValue } from './quote.js';
 
 export type EnvSource = Readonly<Record<string, string | undefined>>;
 
@@ -32,7 +33,7 @@ export function readFlag(env: EnvSource, name: string, fallback = false): boolea
   if (TRUE_WORDS.has(word)) return true;
   if (FALSE_WORDS.has(word)) return false;
   throw new OpenAIOpsConfigError(
-    `${name} must be one of true, false, 1, 0, yes, no; got ${JSON.stringify(value)}.`,
+    `${name} must be one of true, false, 1, 0, yes, no; got ${quoteValue(value)}.`,
     { variable: name },
   );
 }
@@ -53,7 +54,7 @@ export function readInt(
   const parsed = /^-?\d+$/.test(value) ? Number(value) : Number.NaN;
   if (Number.isSafeInteger(parsed) && parsed >= min && parsed <= max) return parsed;
   throw new OpenAIOpsConfigError(
-    `${name} must be a whole number from ${min} to ${max}; got ${JSON.stringify(value)}.`,
+    `${name} must be a whole number from ${min} to ${max}; got ${quoteValue(value)}.`,
     { variable: name },
   );
 }

@@ -4,6 +4,7 @@
  * splitting a dashboard in two.
  */
 import { OpenAIOpsConfigError } from '../config/errors.js';
+import { quoteValue } from '../config/quote.js';
 
 /** Longest accepted tag key, in characters. */
 export const MAX_TAG_KEY_LENGTH = 64;
@@ -13,6 +14,8 @@ export const MAX_TAG_VALUE_LENGTH = 200;
 const KEY_PATTERN = /^[a-z0-9_.-]+$/;
 // Whitespace, commas and control characters would break comma-separated lists and log lines.
 const BAD_VALUE_CHAR = /[\s,\p{Cc}]/u;
+// Half of a surrogate pair cannot be stored as JSON text, so it would not round-trip.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Tags as an ordered map from key to value; insertion order is the display order. */
 export type TagMap = Map<string, string>;
@@ -58,6 +61,7 @@ export function validateTagKey(key: string, source: string, entry = key): string
   if (!KEY_PATTERN.test(key)) {
     throw tagError(source, entry, 'has a key with characters other than a-z, 0-9, _, - and .');
   }
+  if (key === '__proto__') throw tagError(source, entry, 'uses the reserved key __proto__');
   return key;
 }
 
@@ -69,6 +73,9 @@ export function validateTagValue(value: string, source: string, entry = value): 
   }
   if (BAD_VALUE_CHAR.test(value)) {
     throw tagError(source, entry, 'has whitespace, a comma or a control character in its value');
+  }
+  if (LONE_SURROGATE.test(value)) {
+    throw tagError(source, entry, 'has half of a surrogate pair (a character cut in two)');
   }
   return value;
 }
@@ -112,9 +119,8 @@ function isStringArray(input: TagInput): input is readonly string[] {
 }
 
 function tagError(source: string, entry: string, problem: string): OpenAIOpsConfigError {
-  const shown = entry.length > 80 ? `${entry.slice(0, 77)}...` : entry;
   return new OpenAIOpsConfigError(
-    `${source}: tag ${JSON.stringify(shown)} ${problem}. ` +
+    `${source}: tag ${quoteValue(entry)} ${problem}. ` +
       'Write tags as comma-separated key:value pairs, e.g. service:rag,env:prod.',
     { variable: source },
   );

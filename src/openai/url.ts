@@ -4,12 +4,14 @@
  */
 import { OpenAIOpsConfigError } from '../config/errors.js';
 import { processEnv, readVar, type EnvSource } from '../config/env.js';
+import { quoteValue } from '../config/quote.js';
 
 /** The public API's base, used when `OPENAI_BASE_URL` is unset. */
 export const DEFAULT_OPENAI_BASE_URL = 'https://api.openai.com/v1';
 
 const TRAILING_V1 = /\/v1$/i;
-const LEADING_V1 = /^v1(?:\/|$)/i;
+// A run of /v1 segments anywhere in a base is one /v1 (`/v1/v1/openai` is `/v1/openai`).
+const REPEATED_V1 = /(?:\/v1)+(?=\/|$)/gi;
 
 /**
  * Normalises a base URL to its canonical form: scheme and host, any path prefix (a proxy
@@ -28,7 +30,10 @@ export function normalizeOpenAiBaseUrl(url?: string, variable = 'OPENAI_BASE_URL
   if (raw === '') return DEFAULT_OPENAI_BASE_URL;
 
   const parsed = parseHttpUrl(raw, variable);
-  let path = parsed.pathname.replace(/\/{2,}/g, '/').replace(/\/+$/, '');
+  let path = parsed.pathname
+    .replace(/\/{2,}/g, '/')
+    .replace(REPEATED_V1, '/v1')
+    .replace(/\/+$/, '');
   while (TRAILING_V1.test(path)) path = path.replace(TRAILING_V1, '').replace(/\/+$/, '');
   return `${parsed.protocol}//${parsed.host}${path}/v1`;
 }
@@ -51,26 +56,37 @@ export function buildOpenAiUrl(
     baseUrl === undefined
       ? normalizeOpenAiBaseUrl(readVar(env, 'OPENAI_BASE_URL'))
       : normalizeOpenAiBaseUrl(baseUrl, 'baseUrl');
-  const relative = relativeApiPath(path);
-  return relative === '' ? base : `${base}/${relative}`;
+  const { relative, query } = relativeApiPath(path);
+  return `${relative === '' ? base : `${base}/${relative}`}${query}`;
 }
 
-function relativeApiPath(path: string): string {
+/**
+ * The path below the base and its query, separately. Dot segments (plain or
+ * percent-encoded) are refused: once a URL parser resolved them, the request would leave
+ * the base, or land on a path the caller did not write.
+ */
+function relativeApiPath(path: string): { relative: string; query: string } {
   const trimmed = path.trim();
-  if (/^[a-z][a-z\d+.-]*:/i.test(trimmed) || trimmed.startsWith('//')) {
-    throw new OpenAIOpsConfigError(
-      `buildOpenAiUrl expects an API path such as "/requests/{id}/debug", not a full URL; ` +
-        `got ${JSON.stringify(trimmed)}. Set the base with OPENAI_BASE_URL instead.`,
-      { variable: 'path' },
-    );
+  if (/^[a-z][a-z\d+.-]*:/i.test(trimmed) || /^[/\\]{2}/.test(trimmed)) {
+    throw pathError(trimmed, 'not a full URL; set the base with OPENAI_BASE_URL instead');
   }
   const queryStart = trimmed.search(/[?#]/);
-  const pathPart = queryStart === -1 ? trimmed : trimmed.slice(0, queryStart);
-  const suffix = queryStart === -1 ? '' : trimmed.slice(queryStart);
+  const pathPart = (queryStart === -1 ? trimmed : trimmed.slice(0, queryStart)).replace(/\\/g, '/');
+  const query = queryStart === -1 ? '' : trimmed.slice(queryStart);
+  const segments = pathPart.split('/').filter((segment) => segment !== '');
+  if (segments.some((segment) => /^(?:\.|%2e){1,2}$/i.test(segment))) {
+    throw pathError(trimmed, 'not a path with "." or ".." segments');
+  }
+  while (segments[0]?.toLowerCase() === 'v1') segments.shift();
+  return { relative: segments.join('/'), query };
+}
 
-  let relative = pathPart.replace(/\/{2,}/g, '/').replace(/^\/+/, '');
-  while (LEADING_V1.test(relative)) relative = relative.replace(LEADING_V1, '');
-  return relative + suffix;
+function pathError(path: string, problem: string): OpenAIOpsConfigError {
+  return new OpenAIOpsConfigError(
+    `buildOpenAiUrl expects an API path such as "/requests/{id}/debug", ${problem}; ` +
+      `got ${quoteValue(path)}.`,
+    { variable: 'path' },
+  );
 }
 
 function parseHttpUrl(raw: string, variable: string): URL {
@@ -78,7 +94,7 @@ function parseHttpUrl(raw: string, variable: string): URL {
   if (parsed === undefined || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')) {
     throw new OpenAIOpsConfigError(
       `${variable} must be an http(s) URL such as https://api.openai.com/v1; ` +
-        `got ${quoteForError(parsed === undefined ? raw : withoutCredentials(parsed))}.`,
+        `got ${quoteValue(parsed === undefined ? raw : withoutCredentials(parsed), 120)}.`,
       { variable },
     );
   }
@@ -104,10 +120,4 @@ function withoutCredentials(url: URL): string {
   copy.password = '';
   copy.search = '';
   return copy.href;
-}
-
-/** Quotes a bad value for an error message without echoing anything that looks like a key. */
-function quoteForError(raw: string): string {
-  const masked = raw.replace(/\b(sk|ek|rk)-[\w-]{4,}/g, '$1-***');
-  return JSON.stringify(masked.length > 120 ? `${masked.slice(0, 117)}...` : masked);
 }

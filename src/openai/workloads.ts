@@ -5,6 +5,7 @@
  */
 import { OpenAIOpsConfigError } from '../config/errors.js';
 import { processEnv, readFlag, readVar, type EnvSource } from '../config/env.js';
+import { quoteValue } from '../config/quote.js';
 import { ApiKey } from './api-key.js';
 import { formatTags, mergeTags, parseTagList, validateTagValue } from './tags.js';
 import { normalizeOpenAiBaseUrl } from './url.js';
@@ -101,14 +102,15 @@ export function readOpenAiWorkloadEnv(
     isFinance ? parseTagList(readVar(env, own.tags), own.tags) : undefined,
     isFinance ? new Map([['workload', resolved]]) : undefined,
   );
-  const apiKey = key === undefined ? null : new ApiKey(key.value, key.variable);
+  const apiKey = key === undefined ? null : new ApiKey(headerSafe(key, 'key'), key.variable);
+  const organization = firstSet(env, own.org, fallback.org);
 
   return {
     workload: resolved,
     apiKey,
     keyFingerprint: apiKey?.fingerprint ?? null,
     keyVariables: isFinance ? [own.key, fallback.key] : [own.key],
-    organization: firstSet(env, own.org, fallback.org)?.value ?? null,
+    organization: organization === undefined ? null : headerSafe(organization, 'organization'),
     baseUrl: normalizeOpenAiBaseUrl(baseUrl?.value, baseUrl?.variable),
     tags: formatTags(tags),
     quotaTag: quota === undefined ? null : validateQuotaTag(quota.value, quota.variable),
@@ -130,7 +132,7 @@ export function resolveFinanceWorkload(env: EnvSource = processEnv()): FinanceWo
   }
   if (chosen === 'finance-prod' || chosen === 'finance-staging') return chosen;
   throw new OpenAIOpsConfigError(
-    `OPENAI_FINANCE_WORKLOAD must be finance-prod or finance-staging; got ${JSON.stringify(chosen)}.`,
+    `OPENAI_FINANCE_WORKLOAD must be finance-prod or finance-staging; got ${quoteValue(chosen)}.`,
     { variable: 'OPENAI_FINANCE_WORKLOAD' },
   );
 }
@@ -144,7 +146,7 @@ export function resolveWorkloadName(name: string, env: EnvSource = processEnv())
   if (name === 'finance') return resolveFinanceWorkload(env);
   if ((OPENAI_WORKLOADS as readonly string[]).includes(name)) return name as OpenAIWorkload;
   throw new OpenAIOpsConfigError(
-    `Unknown workload ${JSON.stringify(name)}; use one of ${OPENAI_WORKLOADS.join(', ')} or finance.`,
+    `Unknown workload ${quoteValue(name)}; use one of ${OPENAI_WORKLOADS.join(', ')} or finance.`,
     { variable: 'workload' },
   );
 }
@@ -170,6 +172,21 @@ export function configuredApiKeys(env: EnvSource = processEnv()): string[] {
 /** The variables a workload reads, for documentation and diagnostics. */
 export function workloadVariables(workload: OpenAIWorkload): Readonly<WorkloadVariables> {
   return VARIABLES[workload];
+}
+
+/**
+ * Keys and organizations travel as HTTP headers; a value that cannot (a line break, a
+ * curly quote) would fail every request with a TypeError, so it fails here, naming the
+ * variable. The value itself is not shown: it may be a key.
+ */
+function headerSafe(setting: { value: string; variable: string }, what: string): string {
+  if (/^[\x21-\x7e]+$/.test(setting.value)) return setting.value;
+  throw new OpenAIOpsConfigError(
+    `${setting.variable} holds an ${what} with characters that cannot be sent in an HTTP ` +
+      'header (spaces, line breaks, non-ASCII or control characters); set it again, copying ' +
+      'only the value.',
+    { variable: setting.variable },
+  );
 }
 
 function validateQuotaTag(value: string, variable: string): string {

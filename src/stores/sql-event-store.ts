@@ -35,6 +35,22 @@ export function toRecords(result: SqlResult): Record<string, unknown>[] {
   );
 }
 
+/** Statements that only read; anything else (COPY to a file, LOCK) is refused up front. */
+const READING_STATEMENT = /^(?:select|with|table|values|show|explain)\b/i;
+
+/**
+ * The read-only transaction stops writes to tables, but not every side effect a statement
+ * can have on the server (`copy ... to` a file), so only reading statements are run.
+ */
+function assertQuery(text: string): void {
+  const statement = text.replace(/^(?:\s+|--[^\n]*\n?|\/\*[\s\S]*?\*\/)*/, '');
+  if (!READING_STATEMENT.test(statement)) {
+    throw new Error(
+      'only SELECT, WITH, TABLE, VALUES, SHOW and EXPLAIN statements can be run here',
+    );
+  }
+}
+
 /** A store on `backend` implementing the whole `ReadableEventStore` contract. */
 export function createSqlEventStore(backend: SqlBackend): ReadableEventStore {
   return {
@@ -58,6 +74,7 @@ export function createSqlEventStore(backend: SqlBackend): ReadableEventStore {
     },
 
     async sql(text: string): Promise<Record<string, unknown>[]> {
+      assertQuery(text);
       return toRecords(await (await backend.client()).readOnly(text));
     },
 

@@ -8,6 +8,7 @@ import { resolveWorkloadName } from '../../openai/workloads.js';
 import { withStore } from '../store.js';
 import type { DebugEventRow, EventQuery, StatusClass } from '../../stores/types.js';
 import { parseDurationMs } from '../duration.js';
+import { checkFilterValue } from '../filters.js';
 import { CliExit, EXIT_USAGE } from '../exit-codes.js';
 import type { Output } from '../output.js';
 import type { CommandContext } from '../program.js';
@@ -79,8 +80,10 @@ function toQuery(options: EventsOptions, env: CommandContext['env']): EventQuery
     query.tags = options.tag.map((tag) => parseTag(tag, '--tag').join(':'));
   }
   if (options.status !== undefined) query.statusClass = parseStatus(options.status);
-  if (options.endpoint !== undefined) query.endpoint = options.endpoint;
-  if (options.model !== undefined) query.model = options.model;
+  if (options.endpoint !== undefined) {
+    query.endpoint = checkFilterValue(options.endpoint, '--endpoint');
+  }
+  if (options.model !== undefined) query.model = checkFilterValue(options.model, '--model');
   if (options.workload !== undefined) query.workload = resolveWorkloadName(options.workload, env);
   return query;
 }

@@ -3,17 +3,20 @@
  * of a failed call with its debug payload, tags snapshot, quota tag and timeline, as JSON
  * and as Markdown for an incident document or a support ticket. Everything is redacted.
  */
+import { constants } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 
 import type { Command } from 'commander';
 
 import type { EnvSource } from '../../config/env.js';
+import { quoteValue } from '../../config/quote.js';
 import { CliExit, EXIT_CHECK_FAILED, EXIT_USAGE } from '../exit-codes.js';
 import { buildIncidentBundle, type IncidentBundle } from '../incident-bundle.js';
 import { findIncidentAttempts } from '../incident-lookup.js';
 import { oneLine, renderIncidentMarkdown } from '../incident-markdown.js';
 import { exportRedactor } from '../incident-redact.js';
+import { checkFilterValue } from '../filters.js';
 import { withStore } from '../store.js';
 import type { Output } from '../output.js';
 import type { CommandContext } from '../program.js';
@@ -43,7 +46,7 @@ export function registerExport(program: Command, context: () => CommandContext):
     .addHelpText('after', HELP)
     .action(async (requestId: string, options: { out?: string }) => {
       const { output, env } = context();
-      const id = requestId.trim();
+      const id = checkFilterValue(requestId.trim(), 'the request id');
       if (id === '') {
         throw new CliExit('the request id is empty; pass the id to export', EXIT_USAGE);
       }
@@ -74,7 +77,7 @@ async function exportBundle(env: EnvSource, id: string): Promise<IncidentBundle>
   }));
   if (found === null) {
     throw new CliExit(
-      `no event with request id ${JSON.stringify(redact(id))} in ${location}; check the id, ` +
+      `no event with request id ${quoteValue(redact(id))} in ${location}; check the id, ` +
         'that the event is within the store’s retention, and that OPENAI_DEBUG_LOGGING ' +
         'was on where the request was made',
       EXIT_CHECK_FAILED,
@@ -107,7 +110,10 @@ async function writeBundle(
     [paths.markdown, markdown],
   ] as const) {
     try {
-      await writeFile(path, text, { encoding: 'utf8', mode: 0o600 });
+      // O_NOFOLLOW: a symlink planted where the bundle goes must not redirect the write.
+      const flags =
+        constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
+      await writeFile(path, text, { encoding: 'utf8', mode: 0o600, flag: flags });
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       throw new CliExit(`cannot write ${path}: ${reason}`, EXIT_USAGE);

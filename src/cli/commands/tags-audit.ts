@@ -108,12 +108,7 @@ function printViolations(output: Output, report: TagAuditReport): void {
     output.line(output.bad(`✗ ${tags.length} tag(s) not in the catalogue`));
     output.table(
       ['tag', 'problem', 'events', 'workloads'],
-      tags.map((row) => [
-        printable(row.tag),
-        row.problem,
-        row.events,
-        printable(row.workloads.join(', ')),
-      ]),
+      tags.map((row) => [row.tag, row.problem, row.events, row.workloads.join(', ')]),
     );
   }
   const quotas = report.unknown_quota_tags;
@@ -121,11 +116,7 @@ function printViolations(output: Output, report: TagAuditReport): void {
     output.line(output.bad(`✗ ${quotas.length} quota tag(s) unknown to billing`));
     output.table(
       ['quota tag', 'events', 'workloads'],
-      quotas.map((row) => [
-        printable(row.quota_tag),
-        row.events,
-        printable(row.workloads.join(', ')),
-      ]),
+      quotas.map((row) => [row.quota_tag, row.events, row.workloads.join(', ')]),
     );
   }
 }
@@ -147,7 +138,7 @@ function printWarnings(output: Output, report: TagAuditReport): void {
     output.table(
       ['workload', 'events', 'without quota tag', 'share'],
       report.workloads.map((row) => [
-        printable(row.workload),
+        row.workload,
         row.events,
         row.without_quota_tag,
         `${(row.share_without_quota_tag * 100).toFixed(1)}%`,
@@ -157,6 +148,3 @@ function printWarnings(output: Output, report: TagAuditReport): void {
 }
 
 /** Stored text for a terminal: control characters (escape sequences) shown as U+FFFD. */
-function printable(text: string): string {
-  return text.replace(/\p{Cc}/gu, '\uFFFD');
-}

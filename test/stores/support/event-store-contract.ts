@@ -207,7 +207,10 @@ from openai_debug_events order by created_at desc limit 5;`,
     });
 
     it('refuses to write, even with a second statement', async () => {
-      await expect(store.sql('delete from openai_debug_events')).rejects.toThrow(/read-only/);
+      await expect(store.sql('delete from openai_debug_events')).rejects.toThrow(/only SELECT/);
+      await expect(
+        store.sql('with gone as (delete from openai_debug_events returning 1) select * from gone'),
+      ).rejects.toThrow(/read-only/);
       await expect(store.sql('commit; delete from openai_debug_events')).rejects.toThrow();
       expect(
         (await store.sql('select count(*) > 0 as has_rows from openai_debug_events'))[0],
