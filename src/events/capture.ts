@@ -14,7 +14,12 @@ import { buildEventRow, type EventAttribution, type ObservedAttempt } from './ev
 import { describeBodyEnd, describeFetchFailure } from './failures.js';
 import { redactDeep, truncateUtf8, type Redactor } from './redact.js';
 import { httpUrlOf, readRequestInfo, type RequestInfo } from './request-info.js';
-import { bodyKindOf, observeBody, type BodySummary } from './response-observer.js';
+import {
+  bodyKindOf,
+  observeBody,
+  observeJsonResponse,
+  type BodySummary,
+} from './response-observer.js';
 import type { ContentSettings } from './settings.js';
 import { NO_USAGE } from './usage.js';
 
@@ -120,13 +125,16 @@ function watchResponse(capture: Capture, attempt: Attempt, response: Response): 
     capture.sink().defer(() => responseRow(capture, attempt, response, headersAt, summary));
     return response;
   }
-  const body = observeBody(
-    response.body,
-    bodyKindOf(response.headers.get('content-type')),
-    (summarise) =>
-      capture.sink().defer(() => responseRow(capture, attempt, response, headersAt, summarise())),
-    { hideUsageChunk: attempt.request.injectedUsage, keepText: capture.content.captureContent },
-  );
+  const kind = bodyKindOf(response.headers.get('content-type'));
+  const onEnd = (summarise: () => BodySummary): void =>
+    capture.sink().defer(() => responseRow(capture, attempt, response, headersAt, summarise()));
+  const keepText = capture.content.captureContent;
+  if (kind === 'json') return observeJsonResponse(response, onEnd, { keepText });
+
+  const body = observeBody(response.body, kind, onEnd, {
+    hideUsageChunk: attempt.request.injectedUsage,
+    keepText,
+  });
   const observed = new Response(body, {
     status: response.status,
     statusText: response.statusText,

@@ -34,11 +34,16 @@ export function httpUrlOf(input: string | URL | Request): string | null {
 }
 
 export function readRequestInfo(url: string, init: RequestInit | undefined): RequestInfo {
-  const headers = new Headers(init?.headers);
+  // The SDK passes a Headers object; only other callers' plain objects are copied.
+  const headers = init?.headers instanceof Headers ? init.headers : new Headers(init?.headers);
   const method = (init?.method ?? 'GET').toUpperCase();
   const endpoint = endpointTemplate(url);
   const rawBody = init?.body;
-  const parsed = typeof rawBody === 'string' ? parseJsonBody(rawBody) : undefined;
+  // Only a chat stream's body is parsed (to ask for usage); others are scanned.
+  const parsed =
+    endpoint === '/chat/completions' && typeof rawBody === 'string'
+      ? parseJsonBody(rawBody)
+      : undefined;
   const body = withStreamUsage(endpoint, parsed, rawBody);
   const retries = Number(headers.get('x-stainless-retry-count') ?? 0);
 
@@ -88,7 +93,11 @@ function modelOfBody(body: RequestInit['body'], parsed: ParsedBody): string | nu
 
 function streamOfBody(body: RequestInit['body'], parsed: ParsedBody): boolean {
   if (parsed !== undefined) return parsed.stream === true;
-  if (typeof body === 'string') return /"stream"\s*:\s*true/.test(body.slice(0, 4096));
+  if (typeof body === 'string') {
+    // The SDK adds `stream` after the caller's parameters, so look at both ends.
+    const pattern = /"stream"\s*:\s*true/;
+    return pattern.test(body.slice(0, 4096)) || pattern.test(body.slice(-512));
+  }
   if (body instanceof FormData) return body.get('stream') === 'true';
   return false;
 }

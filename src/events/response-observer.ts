@@ -255,3 +255,94 @@ function tryParse(text: string): unknown {
     return undefined;
   }
 }
+
+type BodyReader = 'text' | 'json' | 'arrayBuffer' | 'blob' | 'bytes';
+
+/**
+ * Observes a JSON response without putting a stream between it and the SDK: the body
+ * readers are wrapped on the response itself, so the body is read once, natively, and the
+ * usage is taken from the value the SDK parses anyway. A reader of `body` gets an
+ * observed stream instead.
+ */
+export function observeJsonResponse(
+  response: Response,
+  onEnd: (summarise: () => BodySummary) => void,
+  options: { keepText?: boolean } = {},
+): Response {
+  const body = response.body;
+  if (body === null) return response;
+  let ended = false;
+  const finish = (summarise: () => BodySummary): void => {
+    if (ended) return;
+    ended = true;
+    onEnd(summarise);
+  };
+  const text = response.text.bind(response);
+  const readText = async (): Promise<string> => {
+    try {
+      return await text();
+    } catch (error) {
+      const endedAt = performance.now();
+      finish(() => ({ ...EMPTY_SUMMARY, end: 'broken', endedAt, failure: error }));
+      throw error;
+    }
+  };
+  const summaryOf = (value: unknown, raw: string, endedAt: number) => (): BodySummary => ({
+    ...EMPTY_SUMMARY,
+    endedAt,
+    bytes: Buffer.byteLength(raw),
+    ...(value === INVALID ? { ...INVALID_JSON, text: raw } : parseBodyValue(value, null)),
+    text: options.keepText === true ? raw : null,
+  });
+
+  const readers: Record<BodyReader, () => Promise<unknown>> = {
+    text: async () => {
+      const raw = await readText();
+      const endedAt = performance.now();
+      finish(() =>
+        summaryOf(raw.trim() === '' ? undefined : (tryParse(raw) ?? INVALID), raw, endedAt)(),
+      );
+      return raw;
+    },
+    json: async () => {
+      const raw = await readText();
+      const endedAt = performance.now();
+      let value: unknown;
+      try {
+        value = JSON.parse(raw);
+      } catch (error) {
+        finish(summaryOf(INVALID, raw, endedAt));
+        throw error;
+      }
+      finish(summaryOf(value, raw, endedAt));
+      return value;
+    },
+    arrayBuffer: async () => encodeText(await readers.text()).buffer,
+    blob: async () => new Blob([encodeText(await readers.text())]),
+    bytes: async () => encodeText(await readers.text()),
+  };
+  for (const [name, reader] of Object.entries(readers)) {
+    Object.defineProperty(response, name, { value: reader, configurable: true });
+  }
+  let observed: ReadableStream<Uint8Array> | undefined;
+  Object.defineProperty(response, 'body', {
+    configurable: true,
+    get: () => (observed ??= observeBody(body, 'json', finish, options)),
+  });
+  return response;
+}
+
+const INVALID = Symbol('invalid JSON');
+
+const EMPTY_SUMMARY: BodySummary = {
+  end: 'complete',
+  endedAt: 0,
+  firstChunkAt: null,
+  bytes: 0,
+  failure: undefined,
+  ...EMPTY_PARSE,
+};
+
+function encodeText(value: unknown): Uint8Array {
+  return new TextEncoder().encode(value as string);
+}
