@@ -30,4 +30,6 @@ export {
   type StoreSettings,
 } from './select-store.js';
 export type { SqlClient, SqlResult, SqlSession } from './sql-client.js';
+export { createSupabaseStore, type SupabaseStoreOptions } from './supabase-store.js';
+export { SupabaseRestError } from './supabase-rest-error.js';
 export type * from './types.js';

@@ -8,6 +8,7 @@ import { processEnv, readVar, type EnvSource } from '../config/env.js';
 import { OpenAIOpsConfigError } from '../config/errors.js';
 import { createEmbeddedStore } from './embedded-store.js';
 import { createPostgresStore, describePostgresUrl } from './postgres-store.js';
+import { createSupabaseStore } from './supabase-store.js';
 import type { EventStore, ReadableEventStore } from './types.js';
 
 export const DEFAULT_DATA_DIR = '.openai-ops';
@@ -25,7 +26,7 @@ export interface StoreSettings {
   embedded: { dataDir: string };
 }
 
-/** How to open each kind; tests and a future Supabase REST store plug in here. */
+/** How to open each kind; tests and embedding hosts can plug in their own. */
 export type StoreOpeners = {
   [K in keyof StoreSettings]: (settings: StoreSettings[K]) => EventStore | Promise<EventStore>;
 };
@@ -113,14 +114,7 @@ export function describeStoreConfig(env: EnvSource = processEnv()): StoreDescrip
 
 const defaultOpeners: StoreOpeners = {
   postgres: ({ url }) => createPostgresStore({ url }),
-  supabase: () => {
-    throw new OpenAIOpsConfigError(
-      'SUPABASE_URL selects the Supabase REST store, which is not available in this build. ' +
-        "Set OPENAI_OPS_DATABASE_URL to the project's Postgres connection string instead " +
-        "(the project's Connect panel lists it).",
-      { variable: 'SUPABASE_URL' },
-    );
-  },
+  supabase: ({ url, serviceRoleKey }) => createSupabaseStore({ url, serviceRoleKey }),
   embedded: ({ dataDir }) => createEmbeddedStore({ dataDir }),
 };
 

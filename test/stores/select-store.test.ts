@@ -104,10 +104,11 @@ describe('openEventStore', () => {
     expect(store).toMatchObject({ kind: 'embedded', location: join(root, 'data') });
   });
 
-  it('explains that the Supabase REST store is not in this build', async () => {
-    const opening = openEventStore(SUPABASE);
-    await expect(opening).rejects.toBeInstanceOf(OpenAIOpsConfigError);
-    await expect(opening).rejects.toThrow(/OPENAI_OPS_DATABASE_URL/);
+  it('opens the Supabase REST store without sending a request', async () => {
+    const store = await openEventStore(SUPABASE);
+    opened.push(store);
+    expect(store).toMatchObject({ kind: 'supabase', location: 'https://abcd.supabase.co' });
+    expect(isReadableEventStore(store)).toBe(true);
   });
 
   it('uses an opener that is plugged in', async () => {
