@@ -20,6 +20,7 @@ export class DebugDetailsFetcher {
   readonly #onDetails: (row: DebugEventRow) => void;
   readonly #waiting: DebugLookup[] = [];
   readonly #running = new Set<Promise<void>>();
+  readonly #controllers = new Set<AbortController>();
 
   constructor(options: {
     settings: DebugDetailsSettings;
@@ -41,6 +42,15 @@ export class DebugDetailsFetcher {
     this.#pump();
   }
 
+  /**
+   * Gives up every lookup still waiting or running, logging each as failed with `reason`:
+   * for a flush that must not wait longer than one lookup's timeout.
+   */
+  abandon(reason: string): void {
+    for (const lookup of this.#waiting.splice(0)) this.#failed(lookup.row, reason);
+    for (const controller of this.#controllers) controller.abort(new Error(reason));
+  }
+
   /** Resolves when every lookup scheduled so far has finished. */
   async idle(): Promise<void> {
     while (this.#running.size > 0) await Promise.allSettled([...this.#running]);
@@ -60,11 +70,13 @@ export class DebugDetailsFetcher {
   async #lookup(lookup: DebugLookup): Promise<void> {
     const { row, baseUrl, headers, fetch } = lookup;
     const url = `${baseUrl}/requests/${encodeURIComponent(row.requestId)}/debug`;
+    const controller = new AbortController();
+    this.#controllers.add(controller);
     let payload: unknown;
     try {
       const response = await fetch(url, {
         headers,
-        signal: AbortSignal.timeout(this.#settings.timeoutMs),
+        signal: AbortSignal.any([controller.signal, AbortSignal.timeout(this.#settings.timeoutMs)]),
       });
       const text = await response.text();
       if (!response.ok) {
@@ -73,8 +85,11 @@ export class DebugDetailsFetcher {
       }
       payload = JSON.parse(text);
     } catch (error) {
-      this.#failed(row, lookup.redact(reasonOf(error, this.#settings.timeoutMs)));
+      const reason = controller.signal.aborted ? controller.signal.reason : error;
+      this.#failed(row, lookup.redact(reasonOf(reason, this.#settings.timeoutMs)));
       return;
+    } finally {
+      this.#controllers.delete(controller);
     }
     if (!isObject(payload)) {
       this.#failed(row, 'the debug payload is not a JSON object');

@@ -108,7 +108,9 @@ export class EventRecorder implements EventSink {
 
   #enqueue(row: DebugEventRow): void {
     if (this.#closed) {
-      this.#toSpool([row]);
+      // After shutdown nothing runs in the background any more: write it down at once.
+      this.#spool.appendNow([row]);
+      this.#counts.spooled += 1;
       return;
     }
     this.#queue.push(row);
@@ -131,13 +133,20 @@ export class EventRecorder implements EventSink {
     await this.#spool.flush();
   }
 
-  /** Flushes, stops the background timers and closes the store and the spool. */
+  /**
+   * Flushes until nothing is left (events keep arriving while a service shuts down), stops
+   * the background timers and closes the store and the spool. Events recorded afterwards
+   * are appended to the spool synchronously.
+   */
   async shutdown(): Promise<void> {
     await this.flush();
-    this.#closed = true;
     clearInterval(this.#replayTimer);
-    clearTimeout(this.#flushTimer);
     await this.#replaying;
+    while (this.#queue.length > 0 || this.#deferred.length > 0 || this.#writes.size > 0) {
+      await this.flush();
+    }
+    this.#closed = true;
+    clearTimeout(this.#flushTimer);
     await this.#spool.close();
     const store = await this.#store?.catch(() => undefined);
     await store?.close().catch(() => undefined);
@@ -206,7 +215,8 @@ export class EventRecorder implements EventSink {
   /** One store write, abandoned (and its batch spooled) when it outlasts the write timeout. */
   async #write(batch: readonly DebugEventRow[]): Promise<void> {
     const store = await this.#getStore();
-    await withTimeout(store.writeEvents(batch), this.#settings.writeTimeoutMs, 'store write');
+    const timeoutMs = this.#settings.writeTimeoutMs;
+    await withTimeout(store.writeEvents(batch, { timeoutMs }), timeoutMs, 'store write');
   }
 
   #getStore(): Promise<EventStore> {

@@ -61,7 +61,7 @@ export function observeBody(
     ended = true;
     const endedAt = performance.now();
     onEnd(() => {
-      const parsed = collector?.summary() ?? buffer?.summary() ?? EMPTY_PARSE;
+      const parsed = collector?.summary(end) ?? buffer?.summary() ?? EMPTY_PARSE;
       return { end, endedAt, firstChunkAt, bytes, failure, ...parsed };
     });
   };
@@ -190,6 +190,7 @@ class SseCollector {
   readonly #encoder = new TextEncoder();
   #pending = '';
   #lastInteresting: string | null = null;
+  #lastData: string | null = null;
   #text = '';
 
   constructor(hideUsage: boolean, keepText: boolean) {
@@ -214,9 +215,15 @@ class SseCollector {
     return this.#encoder.encode(rest);
   }
 
-  summary(): ParsedBody {
+  /** `end` tells whether to check that the last event was JSON: a reader that gave up. */
+  summary(end: BodyEnd): ParsedBody {
+    const text = this.#keepText ? this.#text : null;
+    if (end === 'cancelled' && this.#lastData !== null && this.#lastData !== '[DONE]') {
+      const last = this.#lastData === this.#lastInteresting ? true : tryParse(this.#lastData);
+      if (last === undefined) return { ...INVALID_JSON, text };
+    }
     const value = this.#lastInteresting === null ? undefined : tryParse(this.#lastInteresting);
-    return parseBodyValue(value, this.#keepText ? this.#text : null);
+    return parseBodyValue(value, text);
   }
 
   #scan(text: string): void {
@@ -239,6 +246,7 @@ class SseCollector {
   #consider(rawLine: string): 'usage-only' | 'kept' | 'ignored' {
     const line = rawLine.trimEnd();
     if (!line.startsWith('data:')) return 'ignored';
+    this.#lastData = line.slice(5).trim();
     if (!line.includes('"usage"') && !line.includes('"error"')) return 'ignored';
     const data = line.slice(5).trim();
     if (data.includes('"usage":null') && !data.includes('"error"')) return 'ignored';

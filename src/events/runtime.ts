@@ -21,6 +21,8 @@ export type { EventStats } from './recorder.js';
 interface Pipeline {
   recorder: EventRecorder;
   details: DebugDetailsFetcher;
+  /** How long a flush waits for debug lookups in flight: one lookup's timeout, shared. */
+  detailsWaitMs: number;
 }
 
 /** Overrides for embedding hosts and tests; anything left out comes from the environment. */
@@ -69,7 +71,7 @@ export function scheduleDebugLookup(lookup: DebugLookup): void {
 export async function flushOpenAIEvents(): Promise<void> {
   if (pipeline === undefined) return;
   pipeline.recorder.buildDeferred();
-  await pipeline.details.idle();
+  await waitForDetails(pipeline);
   await pipeline.recorder.flush();
 }
 
@@ -78,7 +80,7 @@ export async function shutdownOpenAIEvents(): Promise<void> {
   const current = pipeline;
   if (current === undefined) return;
   current.recorder.buildDeferred();
-  await current.details.idle();
+  await waitForDetails(current);
   await current.recorder.shutdown();
   if (pipeline === current) pipeline = undefined;
 }
@@ -103,11 +105,28 @@ export function installOpenAIEventsExitHooks(): void {
   };
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
+  // The event loop is empty, so the process would end: store what is left and close the
+  // store's connections (they would keep it alive). This fires again afterwards, as a no-op.
   process.on('beforeExit', () => {
-    if (pipeline !== undefined && pipeline.recorder.stats().queueDepth > 0) {
-      void flushOpenAIEvents();
-    }
+    if (pipeline !== undefined) void shutdownOpenAIEvents();
   });
+}
+
+/**
+ * Waits for debug lookups in flight, at most one lookup timeout in all: lookups that take
+ * longer finish in the background, and their events are already recorded without them.
+ */
+async function waitForDetails(current: Pipeline): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, current.detailsWaitMs);
+  });
+  const idle = current.details.idle();
+  const finished = await Promise.race([idle.then(() => true), deadline.then(() => false)]);
+  clearTimeout(timer);
+  if (finished) return;
+  current.details.abandon('the flush waited one lookup timeout and gave up the rest');
+  await idle;
 }
 
 function ensurePipeline(): Pipeline {
@@ -124,13 +143,14 @@ function createPipeline(options: EventPipelineOptions): Pipeline {
     settings,
     logger,
   });
+  const detailsSettings = readDebugDetailsSettings(env);
   const details = new DebugDetailsFetcher({
-    settings: readDebugDetailsSettings(env),
+    settings: detailsSettings,
     logger,
     onDetails: (row) => recorder.recordDetails(row),
   });
   if (settings.flushOnExit) installOpenAIEventsExitHooks();
-  return { recorder, details };
+  return { recorder, details, detailsWaitMs: detailsSettings.timeoutMs + 50 };
 }
 
 function emptyStats(): EventStats {

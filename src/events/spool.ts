@@ -3,6 +3,7 @@
  * take. Rows are written on a short interval, so a crash loses at most that interval's
  * worth; sealed segments are claimed by renaming, so two processes never replay one twice.
  */
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -54,6 +55,7 @@ export class Spool {
   #timer: NodeJS.Timeout | undefined;
   #writing: Promise<void> = Promise.resolve();
   #knownBytes: number | undefined;
+  #closed = false;
   #stats: SpoolStats = {
     bytes: 0,
     pendingRows: 0,
@@ -86,7 +88,30 @@ export class Spool {
   /** Flushes and seals the active segment, leaving the spool ready for the next process. */
   async close(): Promise<void> {
     await this.flush();
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#closed = true;
     await this.#seal();
+  }
+
+  /**
+   * Writes rows to a segment of their own before returning, for events that arrive after
+   * `close()`, when no timer may run any more (a process that is exiting).
+   */
+  appendNow(rows: readonly DebugEventRow[]): void {
+    try {
+      const text = this.#serialise(rows);
+      if (text === '') return;
+      mkdirSync(this.#options.dir, { recursive: true });
+      this.#sequence += 1;
+      const stamp = new Date().toISOString().replace(/[-:.]/g, '');
+      const name = `${stamp}-${process.pid}-${String(this.#sequence).padStart(6, '0')}.ndjson`;
+      appendFileSync(join(this.#options.dir, name), text);
+      this.#stats.bytes += Buffer.byteLength(text);
+    } catch (error) {
+      this.#stats.dropped += rows.length;
+      this.#noteError(error);
+    }
   }
 
   stats(): SpoolStats {
@@ -155,19 +180,22 @@ export class Spool {
     if (this.#pending.length === 0) return;
     const rows = this.#pending;
     this.#pending = [];
+    let segment: ActiveSegment | undefined;
     try {
       const text = this.#serialise(rows);
       if (text === '') return;
-      const segment = await this.#segment();
-      await segment.handle.write(text);
-      const written = Buffer.byteLength(text);
+      segment = await this.#segment();
+      const written = await writeAll(segment, Buffer.from(text, 'utf8'));
       segment.bytes += written;
       this.#stats.bytes += written;
       if (segment.bytes >= SEGMENT_MAX_BYTES) await this.#seal();
     } catch (error) {
+      // A part of the rows may have reached the disk: cut it off, so no line is torn.
+      await segment?.handle.truncate(segment.bytes).catch(() => undefined);
       this.#noteError(error);
       this.#pending = rows.concat(this.#pending).slice(0, MAX_UNWRITTEN_ROWS);
       this.#stats.dropped += Math.max(0, rows.length - this.#pending.length);
+      if (this.#closed) return;
       this.#timer ??= setTimeout(() => void this.#writeNow(), this.#options.writeIntervalMs * 10);
       this.#timer.unref();
     }
@@ -252,6 +280,17 @@ export class Spool {
     this.#stats.lastWriteError = error instanceof Error ? error.message : String(error);
     this.#options.onWriteError?.(error);
   }
+}
+
+/** Writes every byte; a disk that takes none is full even when the call does not say so. */
+async function writeAll(segment: ActiveSegment, buffer: Buffer): Promise<number> {
+  let offset = 0;
+  while (offset < buffer.length) {
+    const { bytesWritten } = await segment.handle.write(buffer, offset, buffer.length - offset);
+    if (bytesWritten === 0) throw new Error('ENOSPC: the spool disk accepted no more bytes');
+    offset += bytesWritten;
+  }
+  return offset;
 }
 
 function isAlive(pid: number): boolean {

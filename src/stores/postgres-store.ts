@@ -18,7 +18,7 @@ export interface PostgresStoreOptions {
    * `connect_timeout`), so an unreachable database turns into spooled events quickly.
    */
   connectTimeoutSeconds?: number;
-  /** Seconds before an idle pooled connection is closed (default 60, or `idle_timeout`). */
+  /** Seconds before an idle pooled connection is closed (default 2, or `idle_timeout`). */
   idleTimeoutSeconds?: number;
   /**
    * Named prepared statements (default true). Turn off behind a transaction-mode pooler
@@ -93,7 +93,8 @@ function connectionOptions(options: PostgresStoreOptions): postgres.Options<neve
   const settings: [keyof postgres.Options<never>, unknown, unknown][] = [
     ['max', options.maxConnections, 4],
     ['connect_timeout', options.connectTimeoutSeconds, 10],
-    ['idle_timeout', options.idleTimeoutSeconds, 60],
+    // Short, so an idle pool does not hold a finished process open (its exit hook flushes).
+    ['idle_timeout', options.idleTimeoutSeconds, 2],
     ['prepare', options.prepare, undefined],
   ];
   const chosen = settings
@@ -106,6 +107,9 @@ function connectionOptions(options: PostgresStoreOptions): postgres.Options<neve
     ...(Object.fromEntries(chosen) as Partial<postgres.Options<never>>),
     // `create ... if not exists` and friends raise notices that would go to stdout.
     onnotice: () => undefined,
+    // Reconnect soon after the database returns (the default waits up to 20 s between
+    // attempts); the recorder paces its own retries.
+    backoff: (attempt: number) => Math.min(0.05 * 2 ** attempt, 1),
     connection: { application_name: 'openai-ops' },
   };
 }

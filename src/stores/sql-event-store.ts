@@ -7,7 +7,13 @@ import { decodeEventRow } from './event-columns.js';
 import { applyMigrations, loadMigrations } from './migrations.js';
 import { buildEventQuery } from './query-events.js';
 import type { SqlClient, SqlResult } from './sql-client.js';
-import type { DebugEventRow, EventQuery, ReadableEventStore, StoreKind } from './types.js';
+import type {
+  DebugEventRow,
+  EventQuery,
+  ReadableEventStore,
+  StoreKind,
+  WriteOptions,
+} from './types.js';
 import { writeEventRows } from './write-events.js';
 
 export interface SqlBackend {
@@ -62,9 +68,9 @@ export function createSqlEventStore(backend: SqlBackend): ReadableEventStore {
       await applyMigrations(client, await loadMigrations());
     },
 
-    async writeEvents(rows: readonly DebugEventRow[]): Promise<void> {
+    async writeEvents(rows: readonly DebugEventRow[], options: WriteOptions = {}): Promise<void> {
       if (rows.length === 0) return;
-      await writeEventRows(await backend.client(), rows);
+      await writeEventRows(await backend.client(), rows, options.timeoutMs);
     },
 
     async queryEvents(query: EventQuery): Promise<DebugEventRow[]> {

@@ -61,6 +61,14 @@ export interface DebugEventRow {
 
 export type StoreKind = 'postgres' | 'supabase' | 'embedded';
 
+export interface WriteOptions {
+  /**
+   * How long the caller waits for the write. A store that can stops the write in the
+   * database at that point, so a write the caller gave up on does not go on running there.
+   */
+  timeoutMs?: number;
+}
+
 /** Where debug events live. Every method may be called concurrently with the others. */
 export interface EventStore {
   readonly kind: StoreKind;
@@ -73,7 +81,7 @@ export interface EventStore {
    * row that arrives with `debug` set fills in the stored row's `debug` and status code.
    * Rejects when the write did not happen, so the caller can spool the rows.
    */
-  writeEvents(rows: readonly DebugEventRow[]): Promise<void>;
+  writeEvents(rows: readonly DebugEventRow[], options?: WriteOptions): Promise<void>;
   /** Resolves when the store answers a trivial query; rejects otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -60,15 +60,20 @@ export function splitRepeatedKeys(rows: readonly DebugEventRow[]): DebugEventRow
 export async function writeEventRows(
   client: SqlClient,
   rows: readonly DebugEventRow[],
+  timeoutMs?: number,
 ): Promise<void> {
   const parts = splitRepeatedKeys(rows);
   const [first] = parts;
   if (first === undefined) return;
-  if (parts.length === 1) {
+  if (parts.length === 1 && timeoutMs === undefined) {
     await client.query(UPSERT_EVENTS_SQL, [toStorableJson(first)]);
     return;
   }
   await client.transaction(async (tx) => {
+    if (timeoutMs !== undefined) {
+      // The database cancels the write when the caller stops waiting for it.
+      await tx.exec(`set local statement_timeout = ${Math.max(1, Math.ceil(timeoutMs))}`);
+    }
     for (const part of parts) await tx.query(UPSERT_EVENTS_SQL, [toStorableJson(part)]);
   });
 }
