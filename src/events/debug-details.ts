@@ -85,7 +85,7 @@ export class DebugDetailsFetcher {
       }
       payload = JSON.parse(text);
     } catch (error) {
-      const reason = controller.signal.aborted ? controller.signal.reason : error;
+      const reason: unknown = controller.signal.aborted ? controller.signal.reason : error;
       this.#failed(row, lookup.redact(reasonOf(reason, this.#settings.timeoutMs)));
       return;
     } finally {
