@@ -3,8 +3,11 @@
  * other diagnostics that run beside the processes that write and replay it.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, stat, statfs, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+
+/** Less free space than this and the spool counts as full: one batch needs about this much. */
+const MIN_FREE_BYTES = 1024 * 1024;
 
 export interface SpoolStatus {
   dir: string;
@@ -45,7 +48,10 @@ async function probeWrite(dir: string): Promise<string | null> {
     await mkdir(dir, { recursive: true });
     await writeFile(probe, 'x');
     await unlink(probe);
-    return null;
+    // A disk with room for a probe but not for a batch of events is full for the spool.
+    const { bavail, bsize } = await statfs(dir);
+    const freeBytes = bavail * bsize;
+    return freeBytes < MIN_FREE_BYTES ? `ENOSPC: only ${freeBytes} bytes free` : null;
   } catch (error) {
     await unlink(probe).catch(() => undefined);
     return error instanceof Error ? error.message : String(error);

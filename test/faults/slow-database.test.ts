@@ -112,8 +112,9 @@ describe('every store write takes two seconds', () => {
   });
 
   it('does not leave abandoned writes running in the database', () => {
-    // Idle, the recorder has at most one write of its own in flight: the replay's.
-    expect(outcome.insertsRunningWhileIdle).toBeLessThanOrEqual(1);
+    // By design the recorder runs at most two batch writes and one replay at once; writes it
+    // gave up on and left running would come on top of those and fill the pool of four.
+    expect(outcome.insertsRunningWhileIdle).toBeLessThanOrEqual(3);
   });
 
   it('stores every call exactly once after the store is fast again', () => {
