@@ -150,7 +150,8 @@ function createPipeline(options: EventPipelineOptions): Pipeline {
     onDetails: (row) => recorder.recordDetails(row),
   });
   if (settings.flushOnExit) installOpenAIEventsExitHooks();
-  return { recorder, details, detailsWaitMs: detailsSettings.timeoutMs + 50 };
+  // The margin lets lookups end by their own timeout, with its reason, on a busy loop.
+  return { recorder, details, detailsWaitMs: detailsSettings.timeoutMs + 250 };
 }
 
 function emptyStats(): EventStats {

@@ -90,7 +90,9 @@ function pathError(path: string, problem: string): OpenAIOpsConfigError {
 }
 
 function parseHttpUrl(raw: string, variable: string): URL {
-  const parsed = URL.canParse(raw) ? new URL(raw) : undefined;
+  // `http:///v1` parses as the host `v1`: a missing host must not become a path's host.
+  const hostless = /^[a-z][a-z\d+.-]*:[\\/]{3}/i.test(raw);
+  const parsed = URL.canParse(raw) && !hostless ? new URL(raw) : undefined;
   if (parsed === undefined || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')) {
     throw new OpenAIOpsConfigError(
       `${variable} must be an http(s) URL such as https://api.openai.com/v1; ` +

@@ -21,7 +21,8 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 
 const source = fc.constantFrom('OPENAI_REQUEST_TAGS', 'OPENAI_REQUEST_TAGS_FINANCE_PROD', 'tags');
 
-const keyArb = fc.stringMatching(/^[a-z0-9_.-]{1,64}$/);
+/** Keys the README allows; `__proto__` is reserved. */
+const keyArb = fc.stringMatching(/^[a-z0-9_.-]{1,64}$/).filter((key) => key !== '__proto__');
 /** Values the README allows: no whitespace, commas or control characters, 1 to 200 long. */
 const valueArb = fc
   .string({
