@@ -20,7 +20,8 @@ export class DebugDetailsFetcher {
   readonly #onDetails: (row: DebugEventRow) => void;
   readonly #waiting: DebugLookup[] = [];
   readonly #running = new Set<Promise<void>>();
-  readonly #controllers = new Set<AbortController>();
+  /** Lookups in flight, with when each started. */
+  readonly #controllers = new Map<AbortController, number>();
 
   constructor(options: {
     settings: DebugDetailsSettings;
@@ -48,7 +49,12 @@ export class DebugDetailsFetcher {
    */
   abandon(reason: string): void {
     for (const lookup of this.#waiting.splice(0)) this.#failed(lookup.row, reason);
-    for (const controller of this.#controllers) controller.abort(new Error(reason));
+    const now = performance.now();
+    for (const [controller, startedAt] of this.#controllers) {
+      // A lookup already past its own timeout (its timer is late on a busy loop) timed out.
+      const timedOut = now - startedAt >= this.#settings.timeoutMs;
+      controller.abort(new Error(timedOut ? timeoutReason(this.#settings.timeoutMs) : reason));
+    }
   }
 
   /** Resolves when every lookup scheduled so far has finished. */
@@ -71,7 +77,7 @@ export class DebugDetailsFetcher {
     const { row, baseUrl, headers, fetch } = lookup;
     const url = `${baseUrl}/requests/${encodeURIComponent(row.requestId)}/debug`;
     const controller = new AbortController();
-    this.#controllers.add(controller);
+    this.#controllers.set(controller, performance.now());
     let payload: unknown;
     try {
       const response = await fetch(url, {
@@ -130,10 +136,12 @@ export function withDetails(row: DebugEventRow, payload: Record<string, unknown>
   };
 }
 
+function timeoutReason(timeoutMs: number): string {
+  return `no answer within ${timeoutMs} ms`;
+}
+
 function reasonOf(error: unknown, timeoutMs: number): string {
-  if (error instanceof Error && error.name === 'TimeoutError') {
-    return `no answer within ${timeoutMs} ms`;
-  }
+  if (error instanceof Error && error.name === 'TimeoutError') return timeoutReason(timeoutMs);
   if (error instanceof SyntaxError) return 'the debug payload is not valid JSON';
   return error instanceof Error ? error.message : String(error);
 }

@@ -47,6 +47,7 @@ describe('normalizeOpenAiBaseUrl', () => {
     ['ftp://api.openai.com/v1', /must be an http\(s\) URL/],
     ['file:///etc/passwd', /must be an http\(s\) URL/],
     ['localhost:8080', /must be an http\(s\) URL/],
+    ['http:///v1', /must be an http\(s\) URL/],
     ['https://user:secret@api.openai.com', /must not embed credentials/],
     ['https://api.openai.com/v1?api-version=1', /must not have a query string/],
     ['https://api.openai.com/v1#frag', /must not have a query string/],
