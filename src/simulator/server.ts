@@ -77,10 +77,13 @@ function trackSockets(server: Server): Set<Socket> {
   return sockets;
 }
 
+/** Pending connections the kernel may queue: load tests open a thousand at once. */
+const LISTEN_BACKLOG = 4_096;
+
 function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    server.listen(port, host, LISTEN_BACKLOG, () => {
       server.off('error', reject);
       resolve();
     });
