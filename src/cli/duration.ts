@@ -15,7 +15,8 @@ export function parseDurationMs(text: string, option: string): number {
   const match = /^(\d+)([smhdw])$/.exec(text.trim());
   if (match === null) {
     throw new CliExit(
-      `${option} must be a number and a unit (s, m, h, d, w), e.g. 1h or 90d; got ${JSON.stringify(text)}`,
+      `${option} must be a number and a unit (s, m, h, d, w), e.g. 1h or 90d; ` +
+        `got ${JSON.stringify(text)}`,
       EXIT_USAGE,
     );
   }

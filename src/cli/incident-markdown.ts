@@ -84,7 +84,8 @@ function debugSection(bundle: IncidentBundle): string {
     `Status code reported: ${typeof status === 'number' ? status : 'not reported'}.`,
     `Refusal: ${typeof refusal === 'string' && refusal !== '' ? code(refusal) : 'none'}.`,
   ];
-  return `## Debug payload\n\n${facts.join(' ')}\n\n${fenced(JSON.stringify(bundle.debug, null, 2))}`;
+  const payload = fenced(JSON.stringify(bundle.debug, null, 2));
+  return `## Debug payload\n\n${facts.join(' ')}\n\n${payload}`;
 }
 
 function tokens(attempt: AttemptRecord): string {

@@ -44,8 +44,12 @@ export function probeFailure(
       {
         name: ORGANIZATION,
         status: 'fail',
-        detail: `${config.keyFingerprint ?? 'the key'} does not belong to organization ${config.organization}`,
-        fix: `set ${variables.org} to the key's organization, or use a key from ${config.organization}`,
+        detail:
+          `${config.keyFingerprint ?? 'the key'} does not belong to ` +
+          `organization ${config.organization}`,
+        fix:
+          `set ${variables.org} to the key's organization, ` +
+          `or use a key from ${config.organization}`,
       },
     ];
   }

@@ -125,7 +125,9 @@ function eventChecks(event: DebugEventRow, probe: Probe, context: ValidationCont
     {
       name: 'quota tag',
       ok: event.metadata.quota_tag === config.quotaTag,
-      detail: `stored ${event.metadata.quota_tag ?? 'none'}, configured ${config.quotaTag ?? 'none'}`,
+      detail:
+        `stored ${event.metadata.quota_tag ?? 'none'}, ` +
+        `configured ${config.quotaTag ?? 'none'}`,
     },
   ];
   if (config.debugFetchDetails) checks.push(debugCheck(event, context));

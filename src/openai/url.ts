@@ -22,7 +22,8 @@ const REPEATED_V1 = /(?:\/v1)+(?=\/|$)/gi;
  * @throws OpenAIOpsConfigError when the value is not an http(s) URL, embeds credentials,
  *   or carries a query string or fragment (the SDK appends paths to the base verbatim).
  * @example
- * normalizeOpenAiBaseUrl('https://proxy.internal/openai/v1/'); // 'https://proxy.internal/openai/v1'
+ * normalizeOpenAiBaseUrl('https://proxy.internal/openai/v1/');
+ * // 'https://proxy.internal/openai/v1'
  * normalizeOpenAiBaseUrl('https://api.openai.com/v1/v1');     // 'https://api.openai.com/v1'
  */
 export function normalizeOpenAiBaseUrl(url?: string, variable = 'OPENAI_BASE_URL'): string {

@@ -38,7 +38,8 @@ export async function loadSupabaseJs(importer = importSupabaseJs): Promise<Supab
     if (!isMissingPackage(error)) throw error;
     throw new OpenAIOpsConfigError(
       'SUPABASE_URL selects the Supabase REST store, which needs the optional package ' +
-        '@supabase/supabase-js, and it is not installed. Run `npm install @supabase/supabase-js`, ' +
+        '@supabase/supabase-js, and it is not installed. ' +
+        'Run `npm install @supabase/supabase-js`, ' +
         "or set OPENAI_OPS_DATABASE_URL to the project's Postgres connection string instead.",
       { variable: 'SUPABASE_URL', cause: error },
     );

@@ -118,7 +118,8 @@ function parseKinds(text: string): ValidationKind[] {
   const unknown = kinds.filter((kind) => !(VALIDATION_KINDS as readonly string[]).includes(kind));
   if (unknown.length > 0 || kinds.length === 0) {
     throw new CliExit(
-      `--kinds: unknown ${unknown.join(', ') || '(empty list)'}; use ${VALIDATION_KINDS.join(', ')}`,
+      `--kinds: unknown ${unknown.join(', ') || '(empty list)'}; ` +
+        `use ${VALIDATION_KINDS.join(', ')}`,
       EXIT_USAGE,
     );
   }
