@@ -38,7 +38,7 @@ interface IngestOptions {
 
 interface Method {
   name: string;
-  /** Recorder batch size; absent for raw COPY. */
+  /** Recorder batch size; absent for raw COPY and for the upsert-only comparison. */
   batchSize?: number;
   /** Writes every row once and returns the elapsed time; the table is empty before. */
   run(db: BenchDatabase, rows: readonly DebugEventRow[], spoolDir: string): Promise<RunOutcome>;
@@ -94,7 +94,11 @@ async function runIngest(options: IngestOptions): Promise<BenchmarkResult> {
     const rows = Array.from({ length: options.events }, (_, i) =>
       makeBenchRow(i, 'ingest', baseMs),
     );
-    const methods: Method[] = [rawCopy, ...options.batchSizes.map(recorderMethod)];
+    const methods: Method[] = [
+      rawCopy,
+      ...options.batchSizes.map((size) => recorderMethod(size)),
+      recorderMethod(DEFAULT_BATCH_SIZE, { copy: false }),
+    ];
     const outcomes = new Map<Method, RunOutcome[]>(methods.map((m) => [m, []]));
     let spooled = 0;
 
@@ -146,11 +150,12 @@ const rawCopy: Method = {
   },
 };
 
-function recorderMethod(batchSize: number): Method {
+/** The recorder at `batchSize`; with `copy: false`, its store upserts every batch. */
+function recorderMethod(batchSize: number, store: { copy: boolean } = { copy: true }): Method {
   return {
-    name: `recorder, batch ${batchSize}`,
-    batchSize,
-    run: (db, rows, spoolDir) => timeRecorder(db, rows, batchSize, spoolDir),
+    name: `recorder, batch ${batchSize}${store.copy ? '' : ', upsert only'}`,
+    ...(store.copy ? { batchSize } : {}),
+    run: (db, rows, spoolDir) => timeRecorder(db, rows, batchSize, spoolDir, store.copy),
   };
 }
 
@@ -163,8 +168,9 @@ async function timeRecorder(
   rows: readonly DebugEventRow[],
   batchSize: number,
   spoolDir: string,
+  copy: boolean,
 ): Promise<RunOutcome> {
-  const store = createPostgresStore({ url: db.url });
+  const store = createPostgresStore({ url: db.url, copy });
   const settings = { ...readRecorderSettings({}), batchSize, spoolDir };
   const recorder = new EventRecorder({
     openStore: () => Promise.resolve(store),

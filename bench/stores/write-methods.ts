@@ -41,8 +41,8 @@ const STAGE_UPSERT = `${INSERT} select * from openai_debug_events_stage ${CONFLI
 export function writeMethods(store: EventStore): Record<string, WriteMethod> {
   return {
     'raw COPY (not idempotent)': (sql, batch) => copyRows(sql, 'openai_debug_events', batch),
-    'store: jsonb_to_recordset': (_sql, batch) => store.writeEvents(batch),
-    'store SQL, no-delay socket': (sql, batch) =>
+    'store: writeEvents (COPY)': (_sql, batch) => store.writeEvents(batch),
+    'upsert (jsonb_to_recordset)': (sql, batch) =>
       sql.unsafe(UPSERT_EVENTS_SQL, [toStorableJson(batch)], { prepare: true }),
     json_to_recordset: (sql, batch) =>
       sql.unsafe(JSON_SQL, [JSON.stringify(batch)], { prepare: true }),

@@ -74,7 +74,7 @@ async function measure(db: BenchDatabase, plan: Plan): Promise<Map<string, numbe
   const methods = writeMethods(store);
   const rates = new Map<string, number[]>(Object.keys(methods).map((name) => [name, []]));
   try {
-    await timeRun(db, plan, 'warm-up', methods['store: jsonb_to_recordset']!);
+    await timeRun(db, plan, 'warm-up', methods['store: writeEvents (COPY)']!);
     for (let round = 0; round < plan.rounds; round += 1) {
       for (const [name, write] of Object.entries(methods)) {
         rates.get(name)!.push(await timeRun(db, plan, `r${round}-${name.length}`, write));

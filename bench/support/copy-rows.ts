@@ -8,7 +8,8 @@ import { pipeline } from 'node:stream/promises';
 
 import type postgres from 'postgres';
 
-import { EVENT_COLUMNS, EVENT_COLUMN_LIST } from '../../src/stores/event-columns.js';
+import { encodeCopyRows } from '../../src/stores/copy-text.js';
+import { EVENT_COLUMN_LIST } from '../../src/stores/event-columns.js';
 import type { DebugEventRow } from '../../src/stores/types.js';
 
 /** Rows encoded per chunk written to the COPY stream. */
@@ -26,17 +27,8 @@ export async function copyRows(
 
 function* encodeChunks(rows: readonly DebugEventRow[]): Generator<string> {
   for (let start = 0; start < rows.length; start += ROWS_PER_CHUNK) {
-    let chunk = '';
-    for (const row of rows.slice(start, start + ROWS_PER_CHUNK)) chunk += `${encodeRow(row)}\n`;
-    yield chunk;
+    yield encodeCopyRows(rows.slice(start, start + ROWS_PER_CHUNK));
   }
-}
-
-/** One row as a line of COPY text: tab-separated, `\N` for null, jsonb as JSON text. */
-export function encodeRow(row: DebugEventRow): string {
-  return EVENT_COLUMNS.map((column) =>
-    escapeCopyText(fieldText(row[column.field], column.type)),
-  ).join('\t');
 }
 
 /** A field as the text Postgres parses for its column type; null for SQL NULL. */
@@ -45,15 +37,3 @@ export function fieldText(value: unknown, type: string): string | null {
   if (typeof value === 'boolean') return value ? 't' : 'f';
   return typeof value === 'string' && type !== 'jsonb' ? value : JSON.stringify(value);
 }
-
-function escapeCopyText(value: string | null): string {
-  if (value === null) return '\\N';
-  return value.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c] ?? c);
-}
-
-const COPY_ESCAPES: Record<string, string> = {
-  '\\': '\\\\',
-  '\t': '\\t',
-  '\n': '\\n',
-  '\r': '\\r',
-};

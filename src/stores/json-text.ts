@@ -8,10 +8,13 @@
 
 /** `JSON.stringify` escapes exactly these two cases, so one scan finds out whether to clean. */
 const UNSTORABLE_ESCAPE = /\\u(?:0000|d[89a-f])/i;
+const ANY_SURROGATE = /[\ud800-\udfff]/;
 const UNPAIRED_SURROGATE =
   /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
-function storableString(value: string): string {
+/** `value` with NUL dropped and unpaired surrogates replaced by U+FFFD. */
+export function storableString(value: string): string {
+  if (!value.includes('\u0000') && !ANY_SURROGATE.test(value)) return value;
   return value.replaceAll('\u0000', '').replace(UNPAIRED_SURROGATE, '\ufffd');
 }
 

@@ -3,6 +3,10 @@
  * Supabase project through its connection string. It connects as the table owner, so
  * row-level security does not limit its writes.
  */
+import net from 'node:net';
+import type { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+
 import postgres from 'postgres';
 import type { SqlClient, SqlSession } from './sql-client.js';
 import { createSqlEventStore } from './sql-event-store.js';
@@ -25,6 +29,12 @@ export interface PostgresStoreOptions {
    * such as Supabase's port 6543, or add `?prepare=false` to the URL.
    */
   prepare?: boolean;
+  /**
+   * Whether batches of new rows are written with COPY (default true), which costs the
+   * database about half the CPU of the upsert. With false every batch is upserted, as the
+   * other stores write, for a proxy in front of the database that does not pass COPY on.
+   */
+  copy?: boolean;
 }
 
 type Sql = postgres.Sql;
@@ -59,8 +69,40 @@ function session(sql: Session): SqlSession {
   };
 }
 
-function postgresClient(sql: Sql): SqlClient {
-  return {
+/** What postgres.js's query object carries beyond its documented API. */
+interface SettlableQuery {
+  reject?: (error: Error) => void;
+  writable(): Promise<Writable>;
+}
+
+/**
+ * Runs a `COPY ... FROM STDIN` fed with `data`. postgres.js (3.4) resolves a copy's query
+ * with its stream once the server is ready for data, and when the server then refuses the
+ * data it neither fails nor finishes that stream: the error goes only to the query's own,
+ * already settled, `reject`. So that `reject` is watched too, and whichever of the two
+ * settles first decides. A driver without it cannot report a refusal, and is not used.
+ */
+async function copyIn(session: Session, statement: string, data: string): Promise<void> {
+  const query = session.unsafe(statement) as unknown as SettlableQuery;
+  const settle = query.reject;
+  if (typeof settle !== 'function') {
+    throw new Error('this version of postgres.js cannot report a refused COPY');
+  }
+  const refused = new Promise<never>((_, reject) => {
+    query.reject = (error) => {
+      reject(error);
+      settle(error);
+    };
+  });
+  // Handled in the race below; this stops a refusal before it from going unhandled.
+  refused.catch(() => undefined);
+  const writable = await Promise.race([query.writable(), refused]);
+  writable.end(data);
+  await Promise.race([finished(writable), refused]);
+}
+
+function postgresClient(sql: Sql, options: { copy: boolean }): SqlClient {
+  const client: SqlClient = {
     ...session(sql),
     async transaction(fn) {
       const result = await sql.begin((tx) => fn(session(tx)));
@@ -73,6 +115,46 @@ function postgresClient(sql: Sql): SqlClient {
       });
     },
     close: () => sql.end({ timeout: 5 }),
+  };
+  if (!options.copy) return client;
+  return {
+    ...client,
+    async copyIn(statement, data, timeoutMs) {
+      if (timeoutMs === undefined) return copyIn(sql, statement, data);
+      await sql.begin(async (tx) => {
+        // The database cancels the copy when the caller stops waiting for it.
+        await tx.unsafe(`set local statement_timeout = ${Math.max(1, Math.ceil(timeoutMs))}`);
+        await copyIn(tx, statement, data);
+      });
+    },
+  };
+}
+
+/** The part of postgres.js's parsed options that its `socket` hook needs. */
+interface SocketTarget {
+  host: string[];
+  port: number[];
+  /** A Unix socket's path, or false for TCP. */
+  path: string | false;
+}
+
+/**
+ * postgres.js's `socket` hook (supported, though missing from its type definitions),
+ * opening connections as postgres.js itself would (the hosts of a multi-host URL in turn,
+ * or the Unix socket) but with Nagle's algorithm off. With it on, the last small message of
+ * a COPY waits for the server's delayed acknowledgement of the data before it, about 40 ms
+ * per batch on Linux.
+ */
+function noDelaySockets(): (target: SocketTarget) => net.Socket {
+  let next = 0;
+  return (target) => {
+    if (target.path !== false) return net.connect({ path: target.path });
+    const index = next % target.host.length;
+    next += 1;
+    const host = target.host[index] ?? 'localhost';
+    const port = target.port[index] ?? target.port[0] ?? 5432;
+    // postgres.js reads `host` from the socket to name the server during TLS negotiation.
+    return Object.assign(net.connect({ host, port, noDelay: true }), { host, port });
   };
 }
 
@@ -111,7 +193,8 @@ function connectionOptions(options: PostgresStoreOptions): postgres.Options<neve
     // attempts); the recorder paces its own retries.
     backoff: (attempt: number) => Math.min(0.05 * 2 ** attempt, 1),
     connection: { application_name: 'openai-ops' },
-  };
+    socket: noDelaySockets(),
+  } as postgres.Options<never>;
 }
 
 /**
@@ -124,7 +207,8 @@ function connectionOptions(options: PostgresStoreOptions): postgres.Options<neve
  * await client.close();
  */
 export function createPostgresClient(options: PostgresStoreOptions): SqlClient {
-  return postgresClient(postgres(options.url, connectionOptions(options)));
+  const sql = postgres(options.url, connectionOptions(options));
+  return postgresClient(sql, { copy: options.copy ?? true });
 }
 
 /**

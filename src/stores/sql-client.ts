@@ -28,5 +28,11 @@ export interface SqlClient extends SqlSession {
    * operators against accidents; it is not a permission boundary (the connection's role is).
    */
   readOnly(text: string): Promise<SqlResult>;
+  /**
+   * Runs `statement`, a `COPY ... FROM STDIN`, feeding it `data` (COPY text), with
+   * `statement_timeout` set when `timeoutMs` is given. Rejects with the server's error when
+   * the server refuses the data. Only drivers that speak COPY over a socket have it.
+   */
+  copyIn?(statement: string, data: string, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }

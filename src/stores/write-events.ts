@@ -1,10 +1,12 @@
 /**
- * The idempotent batch write shared by every SQL store. A batch travels as one JSON array
- * in one text parameter and is expanded by `jsonb_to_recordset`, upserting on
- * (request_id, attempt). Against per-column `unnest` arrays this costs the client one
- * `JSON.stringify` instead of per-element array-literal escaping, and the server a third
- * less time per batch; see bench/stores/write-rate.ts.
+ * The idempotent batch write shared by every SQL store. Where the driver can COPY, new
+ * rows go in that way (see `writeEventRows`); otherwise, and whenever a copy is refused, a
+ * batch travels as one JSON array in one text parameter and is expanded by
+ * `jsonb_to_recordset`, upserting on (request_id, attempt). Against per-column `unnest`
+ * arrays this costs the client one `JSON.stringify` instead of per-element array-literal
+ * escaping, and the server a third less time per batch; see bench/stores/write-rate.ts.
  */
+import { COPY_EVENTS_SQL, encodeCopyRows } from './copy-text.js';
 import { EVENT_COLUMNS, EVENT_COLUMN_LIST } from './event-columns.js';
 import { toStorableJson } from './json-text.js';
 import type { SqlClient } from './sql-client.js';
@@ -56,17 +58,25 @@ export function splitRepeatedKeys(rows: readonly DebugEventRow[]): DebugEventRow
   return parts;
 }
 
-/** Writes `rows` in one statement, or in one transaction when a key repeats in the batch. */
-export async function writeEventRows(
+/**
+ * Whether a failed copy should be retried as an upsert: the server refused its rows, for
+ * their data (SQLSTATE class 22) or a constraint (class 23, such as a key stored by an
+ * earlier attempt at this batch). The upsert handles a stored key as the contract says and
+ * reports any other refusal itself. Other failures (a lost connection, a statement timeout)
+ * would only fail again.
+ */
+function refusedRows(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code);
+}
+
+async function upsertEventRows(
   client: SqlClient,
-  rows: readonly DebugEventRow[],
-  timeoutMs?: number,
+  parts: readonly DebugEventRow[][],
+  timeoutMs: number | undefined,
 ): Promise<void> {
-  const parts = splitRepeatedKeys(rows);
-  const [first] = parts;
-  if (first === undefined) return;
   if (parts.length === 1 && timeoutMs === undefined) {
-    await client.query(UPSERT_EVENTS_SQL, [toStorableJson(first)]);
+    await client.query(UPSERT_EVENTS_SQL, [toStorableJson(parts[0])]);
     return;
   }
   await client.transaction(async (tx) => {
@@ -76,4 +86,30 @@ export async function writeEventRows(
     }
     for (const part of parts) await tx.query(UPSERT_EVENTS_SQL, [toStorableJson(part)]);
   });
+}
+
+/**
+ * Writes `rows` idempotently. Where the driver can COPY, a batch is first copied straight
+ * into the table, the cheapest way in for rows that are new, as they almost always are;
+ * when the server refuses the copy (a key is already stored, after a replay or a retried
+ * write), nothing of it remains and the batch is upserted instead. Without COPY, or when a
+ * key repeats within the batch, the upsert runs at once.
+ */
+export async function writeEventRows(
+  client: SqlClient,
+  rows: readonly DebugEventRow[],
+  timeoutMs?: number,
+): Promise<void> {
+  const parts = splitRepeatedKeys(rows);
+  const [first] = parts;
+  if (first === undefined) return;
+  if (client.copyIn !== undefined && parts.length === 1) {
+    try {
+      await client.copyIn(COPY_EVENTS_SQL, encodeCopyRows(first), timeoutMs);
+      return;
+    } catch (error) {
+      if (!refusedRows(error)) throw error;
+    }
+  }
+  await upsertEventRows(client, parts, timeoutMs);
 }

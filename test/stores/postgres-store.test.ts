@@ -5,6 +5,7 @@ import {
   createPostgresStore,
   describePostgresUrl,
 } from '../../src/stores/postgres-store.js';
+import type { SqlClient } from '../../src/stores/sql-client.js';
 import type { ReadableEventStore } from '../../src/stores/types.js';
 import { describeEventStoreContract } from './support/event-store-contract.js';
 import { createTestDatabase, type TestDatabase } from './support/postgres.js';
@@ -44,6 +45,57 @@ describe('Postgres store', () => {
     await expect(unreachable.ping()).rejects.toThrow();
     expect(Date.now() - started).toBeLessThan(5_000);
     await unreachable.close();
+  });
+
+  describe('copying a batch', () => {
+    /** This database's connections that are inside a transaction between statements. */
+    async function idleInTransaction(client: SqlClient): Promise<number> {
+      const [row] = await client.query(
+        "select count(*)::int as n from pg_stat_activity where datname = current_database() and state like 'idle in transaction%'",
+      );
+      return Number(row?.n);
+    }
+
+    it('falls back to the upsert when a key is already stored, within the write timeout', async () => {
+      const stored = makeRow();
+      await store.writeEvents([stored], { timeoutMs: 5_000 });
+      const fresh = makeRow();
+      const retried = { ...stored, debug: { response: { status_code: 200 } } };
+      await store.writeEvents([fresh, retried], { timeoutMs: 5_000 });
+
+      expect(await store.queryEvents({ requestId: fresh.requestId })).toHaveLength(1);
+      const [again] = await store.queryEvents({ requestId: stored.requestId });
+      expect(again?.debug).toEqual(retried.debug);
+      const client = createPostgresClient({ url: database.url });
+      try {
+        expect(await idleInTransaction(client)).toBe(0);
+      } finally {
+        await client.close();
+      }
+    });
+
+    it('reports rows the server refuses instead of hanging, and keeps its connections usable', async () => {
+      const invalid = makeRow({ inputTokens: 1.5 });
+      for (const options of [{}, { timeoutMs: 5_000 }]) {
+        await expect(store.writeEvents([invalid], options)).rejects.toMatchObject({
+          code: '22P02',
+        });
+      }
+      const after = makeRow();
+      await store.writeEvents([after]);
+      expect(await store.queryEvents({ requestId: after.requestId })).toHaveLength(1);
+    });
+
+    it('stores text with tabs, newlines and backslashes as it was', async () => {
+      const row = makeRow({
+        errorMessage: 'a tab\there, a newline\nand\r\n, a backslash \\ and a literal \\N',
+        metadata: { tags: ['a:b\tc', 'path:C:\\dir\\'], quota_tag: null, note: 'x\ny' },
+      });
+      await store.writeEvents([row]);
+      const [back] = await store.queryEvents({ requestId: row.requestId });
+      expect(back?.errorMessage).toBe(row.errorMessage);
+      expect(back?.metadata).toEqual(row.metadata);
+    });
   });
 
   it('purges events older than the interval and reports how many', async () => {
