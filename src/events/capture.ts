@@ -16,8 +16,8 @@ import { redactDeep, truncateUtf8, type Redactor } from './redact.js';
 import { httpUrlOf, readRequestInfo, type RequestInfo } from './request-info.js';
 import {
   bodyKindOf,
-  observeBody,
   observeJsonResponse,
+  observeStream,
   type BodySummary,
 } from './response-observer.js';
 import type { ContentSettings } from './settings.js';
@@ -131,7 +131,7 @@ function watchResponse(capture: Capture, attempt: Attempt, response: Response): 
   const keepText = capture.content.captureContent;
   if (kind === 'json') return observeJsonResponse(response, onEnd, { keepText });
 
-  const body = observeBody(response.body, kind, onEnd, {
+  const body = observeStream(response.body, kind, onEnd, {
     hideUsageChunk: attempt.request.injectedUsage,
     keepText,
   });

@@ -3,6 +3,8 @@
  * the usage it reports, and how it ended. The SDK receives the same bytes, except the
  * usage-only chunk of a chat stream that instrumentation itself asked for.
  */
+import type { ReadableWritablePair, StreamPipeOptions } from 'node:stream/web';
+
 import { isObject, modelOf, NO_USAGE, usageOf, type TokenUsage } from './usage.js';
 
 /** Bodies up to this size are parsed whole; larger ones only at their edges. */
@@ -35,37 +37,80 @@ export function bodyKindOf(contentType: string | null): BodyKind {
 }
 
 /**
- * Returns a stream that yields `body`'s chunks and calls `onEnd` once, after the last
- * chunk has been handed on, when the consumer cancels, or when the source fails. `onEnd`
- * receives a function that summarises the body: parsing is left to whoever calls it, so
- * it can happen off the caller's path.
+ * Follows one body: time to first chunk, bytes, what the body says (through a collector for
+ * server-sent events, a buffer for JSON), and how it ended. `onEnd` is called once; it
+ * receives a function that summarises the body, so parsing is left to whoever calls it and
+ * can happen off the caller's path.
  */
-export function observeBody(
-  body: ReadableStream<Uint8Array>,
-  kind: BodyKind,
-  onEnd: (summarise: () => BodySummary) => void,
-  options: { hideUsageChunk?: boolean; keepText?: boolean } = {},
-): ReadableStream<Uint8Array> {
-  const reader = body.getReader();
-  const collector =
-    kind === 'sse'
-      ? new SseCollector(options.hideUsageChunk === true, options.keepText === true)
-      : null;
-  const buffer = kind === 'json' ? new EdgeBuffer() : null;
-  let firstChunkAt: number | null = null;
-  let bytes = 0;
-  let ended = false;
+class BodyTracker {
+  readonly #collector: SseCollector | null;
+  readonly #buffer: EdgeBuffer | null;
+  readonly #onEnd: (summarise: () => BodySummary) => void;
+  #firstChunkAt: number | null = null;
+  #bytes = 0;
+  #ended = false;
 
-  const finish = (end: BodyEnd, failure?: unknown): void => {
-    if (ended) return;
-    ended = true;
+  constructor(
+    kind: BodyKind,
+    onEnd: (summarise: () => BodySummary) => void,
+    options: ObserveOptions,
+  ) {
+    this.#collector =
+      kind === 'sse'
+        ? new SseCollector(options.hideUsageChunk === true, options.keepText === true)
+        : null;
+    this.#buffer = kind === 'json' ? new EdgeBuffer() : null;
+    this.#onEnd = onEnd;
+  }
+
+  /** Takes in a chunk from the source and returns what to hand on (maybe nothing). */
+  chunk(value: Uint8Array): Uint8Array {
+    this.#firstChunkAt ??= performance.now();
+    this.#bytes += value.byteLength;
+    this.#buffer?.add(value);
+    return this.#collector === null ? value : this.#collector.pass(value);
+  }
+
+  /** The source has ended: returns what is still to be handed on, and finishes. */
+  complete(): Uint8Array | undefined {
+    const rest = this.#collector?.flush();
+    this.#finish('complete');
+    return rest;
+  }
+
+  fail(error: unknown): void {
+    this.#finish('broken', error);
+  }
+
+  cancel(reason: unknown): void {
+    this.#finish('cancelled', reason);
+  }
+
+  #finish(end: BodyEnd, failure?: unknown): void {
+    if (this.#ended) return;
+    this.#ended = true;
     const endedAt = performance.now();
-    onEnd(() => {
-      const parsed = collector?.summary(end) ?? buffer?.summary() ?? EMPTY_PARSE;
+    const firstChunkAt = this.#firstChunkAt;
+    const bytes = this.#bytes;
+    this.#onEnd(() => {
+      const parsed = this.#collector?.summary(end) ?? this.#buffer?.summary() ?? EMPTY_PARSE;
       return { end, endedAt, firstChunkAt, bytes, failure, ...parsed };
     });
-  };
+  }
+}
 
+export interface ObserveOptions {
+  /** Hold back the usage-only chunk of a chat stream (one instrumentation asked for). */
+  hideUsageChunk?: boolean;
+  /** Keep the body's text for content capture. */
+  keepText?: boolean;
+}
+
+/** A stream that hands on what `tracker` passes of the chunks `reader` yields. */
+function trackingStream(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  tracker: BodyTracker,
+): ReadableStream<Uint8Array> {
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       // Loop until something is handed on: a pull that enqueues nothing is not repeated.
@@ -74,20 +119,16 @@ export function observeBody(
         try {
           result = await reader.read();
         } catch (error) {
-          finish('broken', error);
+          tracker.fail(error);
           throw error;
         }
         if (result.done) {
-          const rest = collector?.flush();
-          if (rest !== undefined && rest.length > 0) controller.enqueue(rest);
+          const rest = tracker.complete();
+          if (rest !== undefined && rest.byteLength > 0) controller.enqueue(rest);
           controller.close();
-          finish('complete');
           return;
         }
-        firstChunkAt ??= performance.now();
-        bytes += result.value.byteLength;
-        buffer?.add(result.value);
-        const chunk = collector === null ? result.value : collector.pass(result.value);
+        const chunk = tracker.chunk(result.value);
         if (chunk.byteLength > 0) {
           controller.enqueue(chunk);
           return;
@@ -95,10 +136,180 @@ export function observeBody(
       }
     },
     cancel(reason) {
-      finish('cancelled', reason);
+      tracker.cancel(reason);
       return reader.cancel(reason);
     },
   });
+}
+
+/**
+ * Returns a new stream that yields `body`'s chunks and calls `onEnd` once, after the last
+ * chunk has been handed on, when the consumer cancels, or when the source fails.
+ */
+export function observeBody(
+  body: ReadableStream<Uint8Array>,
+  kind: BodyKind,
+  onEnd: (summarise: () => BodySummary) => void,
+  options: ObserveOptions = {},
+): ReadableStream<Uint8Array> {
+  const reader = ReadableStream.prototype.getReader.call(
+    body,
+  ) as ReadableStreamDefaultReader<Uint8Array>;
+  return trackingStream(reader, new BodyTracker(kind, onEnd, options));
+}
+
+const STREAM_OBSERVATION = Symbol('openai-ops.stream-observation');
+
+interface StreamObservation {
+  tracker: BodyTracker;
+  /** The tracking stream behind every way of reading other than async iteration. */
+  tracked: ReadableStream<Uint8Array> | undefined;
+}
+
+type ObservedStream = ReadableStream<Uint8Array> & { [STREAM_OBSERVATION]: StreamObservation };
+
+function trackedOf(stream: ObservedStream): ReadableStream<Uint8Array> {
+  const observation = stream[STREAM_OBSERVATION];
+  observation.tracked ??= trackingStream(
+    ReadableStream.prototype.getReader.call(stream) as ReadableStreamDefaultReader<Uint8Array>,
+    observation.tracker,
+  );
+  return observation.tracked;
+}
+
+/**
+ * Async iteration of an observed stream, which is how the SDK reads server-sent events:
+ * the stream's own iterator, with each chunk seen on its way past. This costs a few
+ * microseconds per chunk, where a stream between the two costs a few tens.
+ */
+function trackingIterator(
+  stream: ObservedStream,
+  options?: { preventCancel?: boolean },
+): AsyncIterableIterator<Uint8Array> {
+  const { tracker } = stream[STREAM_OBSERVATION];
+  const inner = ReadableStream.prototype.values.call(stream, options) as AsyncIterator<Uint8Array>;
+  let done = false;
+  const iterator: AsyncIterableIterator<Uint8Array> = {
+    async next(): Promise<IteratorResult<Uint8Array>> {
+      while (!done) {
+        let result: IteratorResult<Uint8Array>;
+        try {
+          result = await inner.next();
+        } catch (error) {
+          tracker.fail(error);
+          throw error;
+        }
+        if (result.done === true) {
+          done = true;
+          const rest = tracker.complete();
+          if (rest !== undefined && rest.byteLength > 0) return { done: false, value: rest };
+          break;
+        }
+        const chunk = tracker.chunk(result.value);
+        if (chunk.byteLength > 0) return { done: false, value: chunk };
+      }
+      return { done: true, value: undefined };
+    },
+    async return(value?: unknown): Promise<IteratorResult<Uint8Array>> {
+      done = true;
+      tracker.cancel(value);
+      await inner.return?.(value);
+      return { done: true, value: undefined };
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
+}
+
+/**
+ * The prototype of observed streams. Async iteration is followed in place; every other way
+ * of reading (a reader, a pipe, a tee, and with them `Response` readers and
+ * `Readable.fromWeb`, which go through these methods) reads a tracking stream instead.
+ */
+const observedStreamPrototype = Object.create(ReadableStream.prototype, {
+  values: {
+    configurable: true,
+    writable: true,
+    value(this: ObservedStream, options?: { preventCancel?: boolean }) {
+      return trackingIterator(this, options);
+    },
+  },
+  [Symbol.asyncIterator]: {
+    configurable: true,
+    writable: true,
+    value(this: ObservedStream, options?: { preventCancel?: boolean }) {
+      return trackingIterator(this, options);
+    },
+  },
+  getReader: {
+    configurable: true,
+    writable: true,
+    value(this: ObservedStream, options?: { mode: 'byob' }) {
+      const tracked = trackedOf(this);
+      return options === undefined ? tracked.getReader() : tracked.getReader(options);
+    },
+  },
+  pipeTo: {
+    configurable: true,
+    writable: true,
+    value(
+      this: ObservedStream,
+      destination: WritableStream<Uint8Array>,
+      options?: StreamPipeOptions,
+    ) {
+      return trackedOf(this).pipeTo(destination, options);
+    },
+  },
+  pipeThrough: {
+    configurable: true,
+    writable: true,
+    value(
+      this: ObservedStream,
+      transform: ReadableWritablePair<unknown, Uint8Array>,
+      options?: StreamPipeOptions,
+    ) {
+      return trackedOf(this).pipeThrough(transform, options);
+    },
+  },
+  tee: {
+    configurable: true,
+    writable: true,
+    value(this: ObservedStream) {
+      return trackedOf(this).tee();
+    },
+  },
+  cancel: {
+    configurable: true,
+    writable: true,
+    value(this: ObservedStream, reason?: unknown) {
+      const { tracked, tracker } = this[STREAM_OBSERVATION];
+      if (tracked !== undefined) return tracked.cancel(reason);
+      tracker.cancel(reason);
+      return ReadableStream.prototype.cancel.call(this, reason);
+    },
+  },
+}) as object;
+
+/**
+ * Observes `body` in place and returns it: the same stream, whose chunks are seen as they
+ * are read, and which calls `onEnd` once, after the last chunk has been handed on, when the
+ * consumer cancels, or when the source fails.
+ */
+export function observeStream(
+  body: ReadableStream<Uint8Array>,
+  kind: BodyKind,
+  onEnd: (summarise: () => BodySummary) => void,
+  options: ObserveOptions = {},
+): ReadableStream<Uint8Array> {
+  const observed = body as ObservedStream;
+  observed[STREAM_OBSERVATION] = {
+    tracker: new BodyTracker(kind, onEnd, options),
+    tracked: undefined,
+  };
+  Object.setPrototypeOf(observed, observedStreamPrototype);
+  return observed;
 }
 
 interface ParsedBody {
@@ -266,9 +477,115 @@ function tryParse(text: string): unknown {
 
 type BodyReader = 'text' | 'json' | 'arrayBuffer' | 'blob' | 'bytes';
 
+/** What an observed JSON response carries, under a symbol, for its readers. */
+interface JsonObservation {
+  finish: (summarise: () => BodySummary) => void;
+  keepText: boolean;
+  /** The observing stream handed to a reader of `body`, made on first access. */
+  stream: ReadableStream<Uint8Array> | undefined;
+}
+
+const OBSERVATION = Symbol('openai-ops.json-observation');
+
+type ObservedResponse = Response & { [OBSERVATION]: JsonObservation };
+
+/** The body as `Response.prototype` gives it, without the observed getter. */
+function nativeBody(response: Response): ReadableStream<Uint8Array> | null {
+  return Reflect.get(Response.prototype, 'body', response) as ReadableStream<Uint8Array> | null;
+}
+
+function summaryOf(value: unknown, raw: string, endedAt: number, keepText: boolean) {
+  return (): BodySummary => ({
+    ...EMPTY_SUMMARY,
+    endedAt,
+    bytes: Buffer.byteLength(raw),
+    ...(value === INVALID ? { ...INVALID_JSON, text: raw } : parseBodyValue(value, null)),
+    text: keepText ? raw : null,
+  });
+}
+
+async function readText(response: ObservedResponse): Promise<string> {
+  try {
+    return await Response.prototype.text.call(response);
+  } catch (error) {
+    const endedAt = performance.now();
+    response[OBSERVATION].finish(() => ({
+      ...EMPTY_SUMMARY,
+      end: 'broken',
+      endedAt,
+      failure: error,
+    }));
+    throw error;
+  }
+}
+
+const readers: Record<BodyReader, (this: ObservedResponse) => Promise<unknown>> = {
+  async text() {
+    const raw = await readText(this);
+    const endedAt = performance.now();
+    const { finish, keepText } = this[OBSERVATION];
+    finish(() => {
+      const value = raw.trim() === '' ? undefined : (tryParse(raw) ?? INVALID);
+      return summaryOf(value, raw, endedAt, keepText)();
+    });
+    return raw;
+  },
+  async json() {
+    const raw = await readText(this);
+    const endedAt = performance.now();
+    const { finish, keepText } = this[OBSERVATION];
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch (error) {
+      finish(summaryOf(INVALID, raw, endedAt, keepText));
+      throw error;
+    }
+    finish(summaryOf(value, raw, endedAt, keepText));
+    return value;
+  },
+  async arrayBuffer() {
+    return encodeText(await readers.text.call(this)).buffer;
+  },
+  async blob() {
+    return new Blob([encodeText(await readers.text.call(this))]);
+  },
+  async bytes() {
+    return encodeText(await readers.text.call(this));
+  },
+};
+
+/**
+ * The prototype of observed JSON responses: `Response.prototype` with the body readers and
+ * `body` replaced. Giving a response this prototype costs next to nothing, where defining
+ * the same properties on each response made every later property access on it slower.
+ */
+const readerProperties: PropertyDescriptorMap = Object.fromEntries(
+  Object.entries(readers).map(([name, value]) => [
+    name,
+    { value, configurable: true, writable: true },
+  ]),
+);
+
+const observedJsonPrototype = Object.create(Response.prototype, {
+  ...readerProperties,
+  body: {
+    configurable: true,
+    get(this: ObservedResponse): ReadableStream<Uint8Array> | null {
+      const body = nativeBody(this);
+      if (body === null) return null;
+      const observation = this[OBSERVATION];
+      observation.stream ??= observeBody(body, 'json', observation.finish, {
+        keepText: observation.keepText,
+      });
+      return observation.stream;
+    },
+  },
+}) as object;
+
 /**
  * Observes a JSON response without putting a stream between it and the SDK: the body
- * readers are wrapped on the response itself, so the body is read once, natively, and the
+ * readers are replaced on the response itself, so the body is read once, natively, and the
  * usage is taken from the value the SDK parses anyway. A reader of `body` gets an
  * observed stream instead.
  */
@@ -277,66 +594,19 @@ export function observeJsonResponse(
   onEnd: (summarise: () => BodySummary) => void,
   options: { keepText?: boolean } = {},
 ): Response {
-  const body = response.body;
-  if (body === null) return response;
+  if (response.body === null) return response;
   let ended = false;
-  const finish = (summarise: () => BodySummary): void => {
-    if (ended) return;
-    ended = true;
-    onEnd(summarise);
-  };
-  const text = response.text.bind(response);
-  const readText = async (): Promise<string> => {
-    try {
-      return await text();
-    } catch (error) {
-      const endedAt = performance.now();
-      finish(() => ({ ...EMPTY_SUMMARY, end: 'broken', endedAt, failure: error }));
-      throw error;
-    }
-  };
-  const summaryOf = (value: unknown, raw: string, endedAt: number) => (): BodySummary => ({
-    ...EMPTY_SUMMARY,
-    endedAt,
-    bytes: Buffer.byteLength(raw),
-    ...(value === INVALID ? { ...INVALID_JSON, text: raw } : parseBodyValue(value, null)),
-    text: options.keepText === true ? raw : null,
-  });
-
-  const readers: Record<BodyReader, () => Promise<unknown>> = {
-    text: async () => {
-      const raw = await readText();
-      const endedAt = performance.now();
-      finish(() =>
-        summaryOf(raw.trim() === '' ? undefined : (tryParse(raw) ?? INVALID), raw, endedAt)(),
-      );
-      return raw;
+  const observation: JsonObservation = {
+    finish: (summarise) => {
+      if (ended) return;
+      ended = true;
+      onEnd(summarise);
     },
-    json: async () => {
-      const raw = await readText();
-      const endedAt = performance.now();
-      let value: unknown;
-      try {
-        value = JSON.parse(raw);
-      } catch (error) {
-        finish(summaryOf(INVALID, raw, endedAt));
-        throw error;
-      }
-      finish(summaryOf(value, raw, endedAt));
-      return value;
-    },
-    arrayBuffer: async () => encodeText(await readers.text()).buffer,
-    blob: async () => new Blob([encodeText(await readers.text())]),
-    bytes: async () => encodeText(await readers.text()),
+    keepText: options.keepText === true,
+    stream: undefined,
   };
-  for (const [name, reader] of Object.entries(readers)) {
-    Object.defineProperty(response, name, { value: reader, configurable: true });
-  }
-  let observed: ReadableStream<Uint8Array> | undefined;
-  Object.defineProperty(response, 'body', {
-    configurable: true,
-    get: () => (observed ??= observeBody(body, 'json', finish, options)),
-  });
+  Object.defineProperty(response, OBSERVATION, { value: observation });
+  Object.setPrototypeOf(response, observedJsonPrototype);
   return response;
 }
 

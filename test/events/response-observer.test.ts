@@ -1,6 +1,12 @@
+import { Readable } from 'node:stream';
+
 import { describe, expect, it } from 'vitest';
 
-import { observeBody, type BodySummary } from '../../src/events/response-observer.js';
+import {
+  observeBody,
+  observeStream,
+  type BodySummary,
+} from '../../src/events/response-observer.js';
 
 const encoder = new TextEncoder();
 
@@ -104,5 +110,107 @@ describe('observeBody', () => {
     const { summary } = await consume(['abc', 'defg'], 'binary');
     expect(summary.bytes).toBe(7);
     expect(summary.text).toBeNull();
+  });
+});
+
+/** Every way a caller can read a stream body, each returning the text it read. */
+const readers: Record<string, (body: ReadableStream<Uint8Array>) => Promise<string>> = {
+  'async iteration (the SDK)': async (body) => {
+    let text = '';
+    for await (const chunk of body) text += Buffer.from(chunk).toString();
+    return text;
+  },
+  'values()': async (body) => {
+    let text = '';
+    for await (const chunk of body.values()) text += Buffer.from(chunk).toString();
+    return text;
+  },
+  getReader: async (body) => {
+    const reader = body.getReader();
+    let text = '';
+    for (let result = await reader.read(); !result.done; result = await reader.read()) {
+      text += Buffer.from(result.value).toString();
+    }
+    return text;
+  },
+  'Response#text': (body) => new Response(body).text(),
+  'Response#arrayBuffer': async (body) =>
+    Buffer.from(await new Response(body).arrayBuffer()).toString(),
+  'Response#clone': async (body) => {
+    const response = new Response(body);
+    const copy = response.clone();
+    const [first, second] = await Promise.all([response.text(), copy.text()]);
+    expect(second).toBe(first);
+    return first;
+  },
+  'Readable.fromWeb': async (body) => {
+    let text = '';
+    for await (const chunk of Readable.fromWeb(body as never)) text += String(chunk);
+    return text;
+  },
+  pipeThrough: async (body) => {
+    let text = '';
+    for await (const part of body.pipeThrough(new TextDecoderStream())) text += part;
+    return text;
+  },
+  pipeTo: async (body) => {
+    let text = '';
+    await body.pipeTo(
+      new WritableStream({ write: (chunk) => void (text += Buffer.from(chunk).toString()) }),
+    );
+    return text;
+  },
+  tee: async (body) => {
+    const [left, right] = body.tee();
+    const [first, second] = await Promise.all([
+      new Response(left).text(),
+      new Response(right).text(),
+    ]);
+    expect(second).toBe(first);
+    return first;
+  },
+};
+
+describe('observeStream', () => {
+  const first = 'data: {"choices":[{"delta":{"content":"hi"}}]}\n\n';
+  const parts = [first, usageChunk.slice(0, 25), usageChunk.slice(25), 'data: [DONE]\n\n'];
+
+  for (const [name, read] of Object.entries(readers)) {
+    it(`observes a stream read by ${name}, hiding the usage chunk, and ends once`, async () => {
+      const ends: (() => BodySummary)[] = [];
+      const source = streamOf(parts);
+      const body = observeStream(source, 'sse', (summarise) => ends.push(summarise), {
+        hideUsageChunk: true,
+      });
+      expect(body).toBe(source);
+
+      expect(await read(body)).toBe(`${first}data: [DONE]\n\n`);
+      expect(ends).toHaveLength(1);
+      expect(ends[0]?.()).toMatchObject({
+        end: 'complete',
+        bytes: parts.join('').length,
+        usage: { inputTokens: 7, outputTokens: 3 },
+      });
+    });
+  }
+
+  it('ends as cancelled when the reader stops early, and as broken when the source fails', async () => {
+    const ends: BodySummary[] = [];
+    const early = observeStream(streamOf(parts), 'sse', (summarise) => ends.push(summarise()));
+    for await (const chunk of early) {
+      expect(chunk.byteLength).toBeGreaterThan(0);
+      break;
+    }
+    expect(ends.map((e) => e.end)).toEqual(['cancelled']);
+
+    const failing = observeStream(streamOf(parts, 1), 'sse', (summarise) => ends.push(summarise()));
+    await expect(readers['async iteration (the SDK)']!(failing)).rejects.toThrow('terminated');
+    expect(ends.map((e) => e.end)).toEqual(['cancelled', 'broken']);
+
+    const cancelled = observeStream(streamOf(parts), 'binary', (summarise) =>
+      ends.push(summarise()),
+    );
+    await cancelled.cancel('not needed');
+    expect(ends.map((e) => e.end)).toEqual(['cancelled', 'broken', 'cancelled']);
   });
 });
