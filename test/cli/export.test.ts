@@ -18,7 +18,7 @@ import {
 } from '../support/pipeline.js';
 import { makeRow } from '../support/rows.js';
 import { cli, type CliRun } from '../support/cli.js';
-import { closedPort } from './fixtures/closed-port.js';
+import { closedPort } from '../support/ports.js';
 
 const HOSTILE_ID = "req_'; drop table openai_debug_events; --|`x`";
 

@@ -4,7 +4,7 @@ import type { WorkloadKeyReport } from '../../src/cli/keys-checks.js';
 import { getOpenAIEventStats } from '../../src/events/runtime.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { cli, type CliRun } from '../support/cli.js';
-import { closedPort } from './fixtures/closed-port.js';
+import { closedPort } from '../support/ports.js';
 
 const DEFAULT_KEY = 'sk-keys-default-0000000000000000dflt';
 const PROD_KEY = 'sk-keys-finance-prod-000000000000prod';

@@ -11,7 +11,7 @@ import type { DebugEventRow, ReadableEventStore } from '../../src/stores/types.j
 import { cli } from '../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { makeRow } from '../support/rows.js';
-import { closedPort } from './fixtures/closed-port.js';
+import { closedPort } from '../support/ports.js';
 
 const CATALOGUE = fileURLToPath(new URL('./fixtures/tag-catalogue.yaml', import.meta.url));
 const INVALID = fileURLToPath(new URL('./fixtures/tag-catalogue-invalid.yaml', import.meta.url));

@@ -1,5 +1,4 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -18,16 +17,9 @@ import {
 import { createPostgresStore } from '../../src/stores/postgres-store.js';
 import type { DebugEventRow } from '../../src/stores/types.js';
 import { DEFAULT_KEY, PROD_KEY, startHarness, type Harness } from '../support/pipeline.js';
+import { closedPort } from '../support/ports.js';
 
 let harness: Harness;
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 beforeAll(async () => {
   harness = await startHarness();

@@ -19,7 +19,7 @@ import { createPostgresStore } from '../../src/stores/postgres-store.js';
 import type { ReadableEventStore } from '../../src/stores/types.js';
 import { captureLogs } from '../support/log-capture.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
-import { freePort } from '../support/postgres-server.js';
+import { closedPort } from '../support/ports.js';
 import {
   FAULT_KEY,
   readSpool,
@@ -150,7 +150,7 @@ describe('SIGTERM mid-stream with flush on exit', () => {
 
   it('spools every finished call while the store is down, and the next start stores each once', async () => {
     const closed = new URL(db.url);
-    closed.port = String(await freePort());
+    closed.port = String(await closedPort());
     const service = startService(closed.href);
     const { signalledAt, exit, exitMs } = await signalMidStream(service.process, 'SIGTERM');
     const printed = printedCalls(service.process);

@@ -21,7 +21,7 @@ import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { createPostgresStore } from '../../src/stores/postgres-store.js';
 import { cli } from '../support/cli.js';
 import { captureLogs, type CapturedLogs } from '../support/log-capture.js';
-import { freePort } from '../support/postgres-server.js';
+import { closedPort } from '../support/ports.js';
 import { FAULT_KEY, readSpool, serviceEnv } from './fault-support.js';
 
 const mountProblem = probeMount();
@@ -133,7 +133,7 @@ function client(): OpenAI {
 /** Starts the pipeline with the store on a closed port, so every event goes to the spool. */
 async function startPipeline(spoolDir: string): Promise<CapturedLogs> {
   const logs = captureLogs();
-  const url = `postgres://postgres@127.0.0.1:${await freePort()}/openai_ops`;
+  const url = `postgres://postgres@127.0.0.1:${await closedPort()}/openai_ops`;
   configureOpenAIEvents({
     env,
     openStore: () => Promise.resolve(createPostgresStore({ url, connectTimeoutSeconds: 1 })),

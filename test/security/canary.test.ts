@@ -24,7 +24,7 @@ import { getOpenAIClientForWorkload } from '../../src/openai/client.js';
 import { createPostgresStore } from '../../src/stores/postgres-store.js';
 import type { DebugEventRow } from '../../src/stores/types.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
-import { closedPort } from '../cli/fixtures/closed-port.js';
+import { closedPort } from '../support/ports.js';
 import { cli, type CliRun } from '../support/cli.js';
 import { captureLogs, type CapturedLogs } from '../support/log-capture.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';

@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createPostgresClient,
@@ -10,6 +9,7 @@ import type { ReadableEventStore } from '../../src/stores/types.js';
 import { describeEventStoreContract } from './support/event-store-contract.js';
 import { createTestDatabase, type TestDatabase } from './support/postgres.js';
 import { makeRow } from './support/rows.js';
+import { closedPort } from '../support/ports.js';
 
 let database: TestDatabase;
 let store: ReadableEventStore;
@@ -113,13 +113,3 @@ describe('Postgres store', () => {
     expect(await store.queryEvents({ requestId: recent.requestId })).toHaveLength(1);
   });
 });
-
-/** A loopback port nothing listens on: bound once, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}

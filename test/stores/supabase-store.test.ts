@@ -19,6 +19,7 @@ import type { DebugEventRow, ReadableEventStore } from '../../src/stores/types.j
 import { startPostgrestServer, type PostgrestServer } from '../support/postgrest-server.js';
 import { createTestDatabase, type TestDatabase } from './support/postgres.js';
 import { makeRow, runId } from './support/rows.js';
+import { closedPort } from '../support/ports.js';
 
 let database: TestDatabase;
 let direct: SqlClient;
@@ -451,13 +452,4 @@ function portOf(server: Server): number {
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('no port');
   return address.port;
-}
-
-/** A loopback port nothing listens on: bound once, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = portOf(server);
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }

@@ -4,9 +4,10 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+
+import { closedPort } from './ports.js';
 
 export interface PostgresServer {
   port: number;
@@ -37,14 +38,6 @@ function runAsOwner(tool: string, args: string[]): void {
   }
 }
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 export async function startPostgresServer(): Promise<PostgresServer> {
   const root = mkdtempSync(join(tmpdir(), 'openai-ops-pg-'));
   const dataDir = join(root, 'data');
@@ -53,7 +46,7 @@ export async function startPostgresServer(): Promise<PostgresServer> {
     chownSync(root, Number(execFileSync('id', ['-u', 'postgres']).toString()), 0);
   }
   runAsOwner('initdb', ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '--no-sync']);
-  const port = await freePort();
+  const port = await closedPort();
   const options = `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off`;
   const server: PostgresServer = {
     port,
