@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { DebugEventRow, EventStore } from '../stores/types.js';
 import type { EventSink } from './capture.js';
 import type { RecorderSettings } from './settings.js';
-import { Spool, type SpoolStats } from './spool.js';
+import { Spool, type SpoolClaim, type SpoolStats } from './spool.js';
 
 /** Counters since the recorder started; `queueDepth` is the events waiting in memory. */
 export interface EventStats {
@@ -276,16 +276,18 @@ export class EventRecorder implements EventSink {
     for (;;) {
       const claim = await this.#spool.claimOldest().catch(() => undefined);
       if (claim === undefined) return;
-      if (!(await this.#replayClaim(claim.rows))) {
+      const outcome = await this.#replayClaim(claim);
+      if (outcome === 'unreadable') return;
+      if (outcome === 'store-failed') {
         await claim.release().catch(() => undefined);
         return;
       }
       await claim.commit();
-      this.#counts.replayed += claim.rows.length;
+      this.#counts.replayed += claim.rowCount;
       this.#logger.info(
         {
           event: 'openai.events_replayed',
-          events: claim.rows.length,
+          events: claim.rowCount,
           skipped: claim.unreadableLines,
         },
         'spooled debug events stored',
@@ -293,17 +295,29 @@ export class EventRecorder implements EventSink {
     }
   }
 
-  async #replayClaim(rows: readonly DebugEventRow[]): Promise<boolean> {
+  /**
+   * Writes a claimed segment to the store one batch at a time, so replaying holds one batch
+   * in memory whatever the segment's size. Rows written before a failure are written again
+   * with the rest on the next attempt, which the store's upsert makes harmless.
+   *
+   * A segment that cannot be read stays claimed by this process, as before a replay began:
+   * once the process ends, a later one takes it over.
+   */
+  async #replayClaim(claim: SpoolClaim): Promise<'stored' | 'store-failed' | 'unreadable'> {
     try {
-      for (let start = 0; start < rows.length; start += this.#settings.batchSize) {
-        await this.#write(rows.slice(start, start + this.#settings.batchSize));
+      for await (const batch of claim.batches(this.#settings.batchSize)) {
+        try {
+          await this.#write(batch);
+        } catch (error) {
+          this.#storeFailed(error, batch.length);
+          return 'store-failed';
+        }
+        this.#storeAvailable = true;
+        this.#lastStoreError = null;
       }
-      this.#storeAvailable = true;
-      this.#lastStoreError = null;
-      return true;
-    } catch (error) {
-      this.#storeFailed(error, rows.length);
-      return false;
+      return 'stored';
+    } catch {
+      return 'unreadable';
     }
   }
 

@@ -2,17 +2,26 @@
  * The on-disk spool: append-only segments of JSON lines holding events the store could not
  * take. Rows are written on a short interval, so a crash loses at most that interval's
  * worth; sealed segments are claimed by renaming, so two processes never replay one twice.
+ *
+ * Memory stays flat however much goes through it: a backlog of rows becomes buffers of a
+ * bounded size (never one string of its whole size), and a claimed segment is read back a
+ * batch at a time, never whole.
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { DebugEventRow } from '../stores/types.js';
 
-/** A segment is sealed once it reaches this size, bounding what one replay reads. */
+/** A segment is sealed once it reaches this size, so replay can start on it. */
 const SEGMENT_MAX_BYTES = 8 * 1024 * 1024;
 /** Rows kept in memory while the disk refuses writes, before new ones are dropped. */
 const MAX_UNWRITTEN_ROWS = 50_000;
+/** Size of the buffers a backlog of rows is serialised into before it is written. */
+const WRITE_CHUNK_BYTES = 1024 * 1024;
+/** Bytes read from a claimed segment at a time. */
+const READ_CHUNK_BYTES = 256 * 1024;
+const NEWLINE = 0x0a;
 
 export interface SpoolOptions {
   dir: string;
@@ -32,11 +41,17 @@ export interface SpoolStats {
   dropped: number;
 }
 
-/** A claimed segment: its rows, and what to do once they are stored (or not). */
+/**
+ * A claimed segment: its rows, read in batches, and what to do once they are stored (or
+ * not). Only the batch being handed out is in memory.
+ */
 export interface SpoolClaim {
-  rows: DebugEventRow[];
-  /** Lines that could not be parsed (a line cut short by a crash). */
-  unreadableLines: number;
+  /** The segment's rows in order, at most `size` at a time; read it once. */
+  batches(size: number): AsyncIterable<DebugEventRow[]>;
+  /** Rows read so far. */
+  readonly rowCount: number;
+  /** Lines read so far that could not be parsed (a line cut short by a crash). */
+  readonly unreadableLines: number;
   commit(): Promise<void>;
   release(): Promise<void>;
 }
@@ -100,14 +115,17 @@ export class Spool {
    */
   appendNow(rows: readonly DebugEventRow[]): void {
     try {
-      const text = this.#serialise(rows);
-      if (text === '') return;
-      mkdirSync(this.#options.dir, { recursive: true });
-      this.#sequence += 1;
-      const stamp = new Date().toISOString().replace(/[-:.]/g, '');
-      const name = `${stamp}-${process.pid}-${String(this.#sequence).padStart(6, '0')}.ndjson`;
-      appendFileSync(join(this.#options.dir, name), text);
-      this.#stats.bytes += Buffer.byteLength(text);
+      const { chunks, dropped } = this.#serialise(rows);
+      if (chunks.length > 0) {
+        const text = Buffer.concat(chunks);
+        mkdirSync(this.#options.dir, { recursive: true });
+        this.#sequence += 1;
+        const stamp = new Date().toISOString().replace(/[-:.]/g, '');
+        const name = `${stamp}-${process.pid}-${String(this.#sequence).padStart(6, '0')}.ndjson`;
+        appendFileSync(join(this.#options.dir, name), text);
+        this.#stats.bytes += text.length;
+      }
+      this.#stats.dropped += dropped;
     } catch (error) {
       this.#stats.dropped += rows.length;
       this.#noteError(error);
@@ -145,23 +163,21 @@ export class Spool {
     return undefined;
   }
 
-  async #readClaim(claimed: string, original: string): Promise<SpoolClaim> {
-    const text = await readFile(claimed, 'utf8');
-    const rows: DebugEventRow[] = [];
-    let unreadableLines = 0;
-    for (const line of text.split('\n')) {
-      if (line === '') continue;
-      try {
-        rows.push(JSON.parse(line) as DebugEventRow);
-      } catch {
-        unreadableLines += 1;
-      }
-    }
-    const size = Buffer.byteLength(text);
+  #readClaim(claimed: string, original: string): SpoolClaim {
+    const progress = { rows: 0, unreadable: 0, bytes: 0 };
     return {
-      rows,
-      unreadableLines,
+      batches: (size) => readBatches(claimed, size, progress),
+      get rowCount() {
+        return progress.rows;
+      },
+      get unreadableLines() {
+        return progress.unreadable;
+      },
       commit: async () => {
+        const size = await stat(claimed).then(
+          (info) => info.size,
+          () => progress.bytes,
+        );
         await unlink(claimed);
         this.#stats.bytes = Math.max(0, this.#stats.bytes - size);
       },
@@ -180,15 +196,18 @@ export class Spool {
     if (this.#pending.length === 0) return;
     const rows = this.#pending;
     this.#pending = [];
+    const { chunks, dropped } = this.#serialise(rows);
     let segment: ActiveSegment | undefined;
     try {
-      const text = this.#serialise(rows);
-      if (text === '') return;
-      segment = await this.#segment();
-      const written = await writeAll(segment, Buffer.from(text, 'utf8'));
-      segment.bytes += written;
-      this.#stats.bytes += written;
-      if (segment.bytes >= SEGMENT_MAX_BYTES) await this.#seal();
+      if (chunks.length > 0) {
+        segment = await this.#segment();
+        const written = await writeAll(segment, chunks);
+        segment.bytes += written;
+        this.#stats.bytes += written;
+      }
+      // Counted once the rows are down: rows that fail come back and are counted then.
+      this.#stats.dropped += dropped;
+      if (segment !== undefined && segment.bytes >= SEGMENT_MAX_BYTES) await this.#seal();
     } catch (error) {
       // A part of the rows may have reached the disk: cut it off, so no line is torn.
       await segment?.handle.truncate(segment.bytes).catch(() => undefined);
@@ -201,19 +220,32 @@ export class Spool {
     }
   }
 
-  /** One JSON line per row, stopping (and counting drops) at the size limit. */
-  #serialise(rows: readonly DebugEventRow[]): string {
+  /**
+   * One JSON line per row, as buffers of about `WRITE_CHUNK_BYTES` each, stopping at the
+   * spool's size limit, beyond which every remaining row is `dropped`. A backlog of
+   * thousands of rows (a store that went down under load) never becomes one string and
+   * one buffer of its whole size, and all of it still goes to disk in one write.
+   */
+  #serialise(rows: readonly DebugEventRow[]): { chunks: Buffer[]; dropped: number } {
     const { maxBytes } = this.#options;
+    const chunks: Buffer[] = [];
+    let bytes = this.#stats.bytes;
     let text = '';
     for (let index = 0; index < rows.length; index += 1) {
       const line = `${JSON.stringify(rows[index])}\n`;
-      if (maxBytes > 0 && this.#stats.bytes + text.length + line.length > maxBytes) {
-        this.#stats.dropped += rows.length - index;
-        break;
+      if (maxBytes > 0 && bytes + text.length + line.length > maxBytes) {
+        if (text !== '') chunks.push(Buffer.from(text, 'utf8'));
+        return { chunks, dropped: rows.length - index };
       }
       text += line;
+      if (text.length >= WRITE_CHUNK_BYTES) {
+        bytes += text.length;
+        chunks.push(Buffer.from(text, 'utf8'));
+        text = '';
+      }
     }
-    return text;
+    if (text !== '') chunks.push(Buffer.from(text, 'utf8'));
+    return { chunks, dropped: 0 };
   }
 
   async #segment(): Promise<ActiveSegment> {
@@ -282,15 +314,93 @@ export class Spool {
   }
 }
 
-/** Writes every byte; a disk that takes none is full even when the call does not say so. */
-async function writeAll(segment: ActiveSegment, buffer: Buffer): Promise<number> {
-  let offset = 0;
-  while (offset < buffer.length) {
-    const { bytesWritten } = await segment.handle.write(buffer, offset, buffer.length - offset);
-    if (bytesWritten === 0) throw new Error('ENOSPC: the spool disk accepted no more bytes');
-    offset += bytesWritten;
+interface ReadProgress {
+  rows: number;
+  unreadable: number;
+  bytes: number;
+}
+
+/**
+ * Reads a segment's JSON lines a chunk at a time and yields the parsed rows in batches of
+ * at most `size`. Lines are split on the newline byte, which never occurs inside a UTF-8
+ * sequence, so a chunk boundary cannot cut a character in two.
+ */
+async function* readBatches(
+  path: string,
+  size: number,
+  progress: ReadProgress,
+): AsyncGenerator<DebugEventRow[]> {
+  const handle = await open(path, 'r');
+  try {
+    let carry = Buffer.alloc(0);
+    let batch: DebugEventRow[] = [];
+    const take = (line: Buffer): void => {
+      if (line.length === 0) return;
+      try {
+        batch.push(JSON.parse(line.toString('utf8')) as DebugEventRow);
+        progress.rows += 1;
+      } catch {
+        progress.unreadable += 1;
+      }
+    };
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(READ_CHUNK_BYTES);
+      const { bytesRead } = await handle.read(chunk, 0, READ_CHUNK_BYTES, null);
+      if (bytesRead === 0) break;
+      progress.bytes += bytesRead;
+      const data =
+        carry.length === 0
+          ? chunk.subarray(0, bytesRead)
+          : Buffer.concat([carry, chunk.subarray(0, bytesRead)]);
+      let start = 0;
+      for (let end = data.indexOf(NEWLINE); end !== -1; end = data.indexOf(NEWLINE, start)) {
+        take(data.subarray(start, end));
+        start = end + 1;
+        if (batch.length >= size) {
+          yield batch;
+          batch = [];
+        }
+      }
+      // Copied, so the rest of the chunk it came from can be collected.
+      carry = Buffer.from(data.subarray(start));
+    }
+    // A last line without its newline: complete if it parses, cut short by a crash if not.
+    take(carry);
+    if (batch.length > 0) yield batch;
+  } finally {
+    await handle.close();
   }
-  return offset;
+}
+
+/**
+ * Writes every byte of `chunks`, in one call when the disk takes them all; a disk that takes
+ * none is full even when the call does not say so. Returns the bytes written.
+ */
+async function writeAll(segment: ActiveSegment, chunks: readonly Buffer[]): Promise<number> {
+  let rest = chunks.filter((chunk) => chunk.length > 0);
+  let total = 0;
+  while (rest.length > 0) {
+    const { bytesWritten } = await segment.handle.writev(rest);
+    if (bytesWritten === 0) throw new Error('ENOSPC: the spool disk accepted no more bytes');
+    total += bytesWritten;
+    rest = skipBytes(rest, bytesWritten);
+  }
+  return total;
+}
+
+/** `chunks` without their first `count` bytes, after a write that took only those. */
+function skipBytes(chunks: readonly Buffer[], count: number): Buffer[] {
+  let left = count;
+  const rest: Buffer[] = [];
+  for (const chunk of chunks) {
+    if (left >= chunk.length) {
+      left -= chunk.length;
+    } else {
+      rest.push(left > 0 ? chunk.subarray(left) : chunk);
+      left = 0;
+    }
+  }
+  return rest;
 }
 
 function isAlive(pid: number): boolean {
