@@ -275,7 +275,11 @@ export class EventRecorder implements EventSink {
     if (!this.#storeAvailable && !(await this.#probeStore())) return;
     for (;;) {
       const claim = await this.#spool.claimOldest().catch(() => undefined);
-      if (claim === undefined) return;
+      if (claim === undefined) {
+        // The store answers and nothing waits for it on disk: live batches may go to it.
+        this.#markStoreAvailable();
+        return;
+      }
       const outcome = await this.#replayClaim(claim);
       if (outcome === 'unreadable') return;
       if (outcome === 'store-failed') {
@@ -312,8 +316,8 @@ export class EventRecorder implements EventSink {
           this.#storeFailed(error, batch.length);
           return 'store-failed';
         }
-        this.#storeAvailable = true;
-        this.#lastStoreError = null;
+        // Only a write that succeeded shows the store can take events again.
+        this.#markStoreAvailable();
       }
       return 'stored';
     } catch {
@@ -321,18 +325,26 @@ export class EventRecorder implements EventSink {
     }
   }
 
-  /** Asks the store whether it answers again, before reading a segment to replay. */
+  /**
+   * Asks the store whether it answers again, before reading a segment to replay. A ping
+   * that answers does not yet make the store available to live batches: on a slow database
+   * pings succeed while writes still time out, and each such write would hold a batch for
+   * the whole timeout and log the failure again. The replay's first write decides.
+   */
   async #probeStore(): Promise<boolean> {
     try {
       const store = await this.#getStore();
       await withTimeout(store.ping(), this.#settings.writeTimeoutMs, 'store ping');
-      this.#storeAvailable = true;
-      this.#lastStoreError = null;
       return true;
     } catch (error) {
       this.#lastStoreError = error instanceof Error ? error.message : String(error);
       return false;
     }
+  }
+
+  #markStoreAvailable(): void {
+    this.#storeAvailable = true;
+    this.#lastStoreError = null;
   }
 }
 
