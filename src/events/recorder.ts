@@ -68,8 +68,13 @@ export class EventRecorder implements EventSink {
     });
     this.#replayTimer = setInterval(() => void this.#replay(), options.settings.replayIntervalMs);
     this.#replayTimer.unref();
-    // A spool left by an earlier run is offered to the store straight away.
-    setImmediate(() => void this.#replay());
+    setImmediate(() => {
+      // Connecting and migrating take many round trips, which on a loop busy with traffic
+      // could outlast the first write's timeout; start them before the first batch is due.
+      void this.#getStore().catch(() => undefined);
+      // A spool left by an earlier run is offered to the store straight away.
+      void this.#replay();
+    });
   }
 
   /** Queues an event. Never throws, never waits; the work happens in the background. */
@@ -212,10 +217,17 @@ export class EventRecorder implements EventSink {
     this.#writes.add(tracked);
   }
 
-  /** One store write, abandoned (and its batch spooled) when it outlasts the write timeout. */
+  /**
+   * One store write, abandoned (and its batch spooled) when it outlasts the write timeout.
+   * Opening the store (connecting and migrating, on first use or after a failure) has an
+   * allowance of its own of the same length: on a loop busy with traffic its many round
+   * trips can take tens of seconds, and a batch waiting for them would otherwise hold
+   * memory, and keep a flush waiting, for as long.
+   */
   async #write(batch: readonly DebugEventRow[]): Promise<void> {
-    const store = await this.#getStore();
     const timeoutMs = this.#settings.writeTimeoutMs;
+    const store = await withTimeout(this.#getStore(), timeoutMs, 'opening the store');
+    // The store passes the timeout on, so the database cancels the write when we give up.
     await withTimeout(store.writeEvents(batch, { timeoutMs }), timeoutMs, 'store write');
   }
 
@@ -332,9 +344,10 @@ export class EventRecorder implements EventSink {
    * the whole timeout and log the failure again. The replay's first write decides.
    */
   async #probeStore(): Promise<boolean> {
+    const timeoutMs = this.#settings.writeTimeoutMs;
     try {
-      const store = await this.#getStore();
-      await withTimeout(store.ping(), this.#settings.writeTimeoutMs, 'store ping');
+      const store = await withTimeout(this.#getStore(), timeoutMs, 'opening the store');
+      await withTimeout(store.ping(), timeoutMs, 'store ping');
       return true;
     } catch (error) {
       this.#lastStoreError = error instanceof Error ? error.message : String(error);
