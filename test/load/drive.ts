@@ -98,8 +98,9 @@ function describeError(error: unknown): string {
 }
 
 /**
- * Socket errors that mean the server had already closed an idle keep-alive connection when
- * the request went out on it, so the server never saw the request.
+ * Socket errors of a request sent on a keep-alive connection the server was closing: "other
+ * side closed", or a reset. The simulator's embeddings are stateless, so sending the
+ * request again is harmless even where the server had read it.
  */
 const STALE_CONNECTION_CODES = new Set(['UND_ERR_SOCKET', 'ECONNRESET']);
 const MAX_SENDS = 3;
