@@ -412,6 +412,11 @@ class SseCollector {
   pass(chunk: Uint8Array): Uint8Array {
     const text = this.#decoder.decode(chunk, { stream: true });
     if (this.#keepText && this.#text.length < MAX_BUFFERED_BYTES) this.#text += text;
+    if (this.#pending === '' && isPlainEvents(text)) {
+      // Whole events, none reporting usage or an error: nothing to keep or hold back.
+      this.#noteLastData(text);
+      return chunk;
+    }
     if (!this.#hideUsage) {
       this.#scan(text);
       return chunk;
@@ -435,6 +440,20 @@ class SseCollector {
     }
     const value = this.#lastInteresting === null ? undefined : tryParse(this.#lastInteresting);
     return parseBodyValue(value, text);
+  }
+
+  /** Remembers the data of the last `data:` line in `text`, which holds whole lines. */
+  #noteLastData(text: string): void {
+    let end = text.length;
+    while (end > 0) {
+      const start = text.lastIndexOf('\n', end - 1) + 1;
+      const line = text.slice(start, end).trimEnd();
+      if (line.startsWith('data:')) {
+        this.#lastData = line.slice(5).trim();
+        return;
+      }
+      end = start - 1;
+    }
   }
 
   #scan(text: string): void {
@@ -465,6 +484,16 @@ class SseCollector {
     return /"choices"\s*:\s*\[\s*\]/.test(data) ? 'usage-only' : 'kept';
   }
 }
+
+/**
+ * Whether `text` is whole server-sent events (it ends where an event ends) of which none
+ * mentions usage or an error, the case of almost every chunk of a stream.
+ */
+function isPlainEvents(text: string): boolean {
+  return EVENT_END.test(text) && !text.includes('"usage"') && !text.includes('"error"');
+}
+
+const EVENT_END = /\r?\n\r?\n$/;
 
 function tryParse(text: string): unknown {
   if (text === '') return undefined;

@@ -194,6 +194,26 @@ describe('observeStream', () => {
     });
   }
 
+  it('hands chunks of plain events on as they came, and rebuilds only the usage event', async () => {
+    const chunks = [first, 'data: {"choices":[{"delta":{"content":"!"}}]}\r\n\r\n', usageChunk].map(
+      (text) => encoder.encode(text),
+    );
+    let index = 0;
+    const source = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const chunk = chunks[index++];
+        if (chunk === undefined) controller.close();
+        else controller.enqueue(chunk);
+      },
+    });
+    const received: Uint8Array[] = [];
+    const body = observeStream(source, 'sse', () => undefined, { hideUsageChunk: true });
+    for await (const chunk of body) received.push(chunk);
+    expect(received).toHaveLength(2);
+    expect(received[0]).toBe(chunks[0]);
+    expect(received[1]).toBe(chunks[1]);
+  });
+
   it('ends as cancelled when the reader stops early, and as broken when the source fails', async () => {
     const ends: BodySummary[] = [];
     const early = observeStream(streamOf(parts), 'sse', (summarise) => ends.push(summarise()));

@@ -1,0 +1,171 @@
+/**
+ * The request path's own pieces, without a network: the CPU a caller spends reading a
+ * response, natively and through the capture's observation, in one process, interleaved
+ * over rounds (best round counts, since other work on a shared machine only adds time).
+ * This isolates what instrumentation adds on the caller's path from the noise of a whole
+ * call, which the `overhead` benchmark measures.
+ */
+import { readRequestInfo } from '../src/events/request-info.js';
+import {
+  observeBody,
+  observeJsonResponse,
+  observeStream,
+} from '../src/events/response-observer.js';
+import type { Benchmark, BenchmarkResult } from './support/benchmark.js';
+import type { Flags } from './support/flags.js';
+import { printTable, round } from './support/stats.js';
+
+interface ObserveOptions {
+  /** Responses read per variant and round. */
+  iterations: number;
+  rounds: number;
+}
+
+type Variant = () => unknown;
+
+const encoder = new TextEncoder();
+
+/** A `responses` answer of the usual size. */
+const JSON_BODY = JSON.stringify({
+  id: 'resp_bench',
+  object: 'response',
+  model: 'gpt-4.1-mini',
+  output: [{ type: 'message', content: [{ type: 'output_text', text: 'ok '.repeat(40) }] }],
+  usage: { input_tokens: 12, output_tokens: 40, total_tokens: 52 },
+});
+const JSON_HEADERS = { 'content-type': 'application/json', 'x-request-id': 'req_bench' };
+
+/** A short chat stream: eight content chunks, the usage chunk and the end marker. */
+const SSE_CHUNKS = [
+  ...Array.from(
+    { length: 8 },
+    (_, i) => `data: {"id":"c","choices":[{"delta":{"content":"token ${i}"}}]}\n\n`,
+  ),
+  'data: {"id":"c","choices":[],"usage":{"prompt_tokens":9,"completion_tokens":8}}\n\n',
+  'data: [DONE]\n\n',
+].map((chunk) => encoder.encode(chunk));
+const SSE_HEADERS = { 'content-type': 'text/event-stream', 'x-request-id': 'req_bench' };
+
+function sseSource(): ReadableStream<Uint8Array> {
+  let index = 0;
+  return new ReadableStream({
+    pull(controller) {
+      const chunk = SSE_CHUNKS[index++];
+      if (chunk === undefined) controller.close();
+      else controller.enqueue(chunk);
+    },
+  });
+}
+
+/** Reads a stream the way the SDK reads server-sent events. */
+async function iterate(body: ReadableStream<Uint8Array> | null): Promise<number> {
+  let bytes = 0;
+  for await (const chunk of body ?? []) bytes += chunk.byteLength;
+  return bytes;
+}
+
+const ignoreEnd = (): void => undefined;
+
+const REQUEST_HEADERS = new Headers({
+  'content-type': 'application/json',
+  authorization: 'Bearer sk-bench-0000000000000000000000000abcd',
+  'openai-organization': 'org-bench',
+  'x-stainless-retry-count': '0',
+  'x-client-request-id': 'stainless-node-retry-7d1f9a52-4c1e-4b8e-9a57-6e0b3c2d1f00',
+});
+const REQUEST_BODY = JSON.stringify({ model: 'gpt-4.1-mini', input: 'Summarise invoice 12.' });
+
+/** Each comparison: the native way first, then the observed ways. */
+const COMPARISONS: Record<string, Record<string, Variant>> = {
+  'JSON response, read with json()': {
+    native: () => new Response(JSON_BODY, { headers: JSON_HEADERS }).json(),
+    observed: () =>
+      observeJsonResponse(new Response(JSON_BODY, { headers: JSON_HEADERS }), ignoreEnd).json(),
+  },
+  'chat stream, 10 chunks, async iteration': {
+    native: () => iterate(new Response(sseSource(), { headers: SSE_HEADERS }).body),
+    'observed in place (observeStream)': () => {
+      const source = new Response(sseSource(), { headers: SSE_HEADERS });
+      const body = observeStream(source.body as ReadableStream<Uint8Array>, 'sse', ignoreEnd, {
+        hideUsageChunk: true,
+      });
+      return iterate(new Response(body, { headers: source.headers }).body);
+    },
+    'through a tracking stream (observeBody)': () => {
+      const source = new Response(sseSource(), { headers: SSE_HEADERS });
+      const body = observeBody(source.body as ReadableStream<Uint8Array>, 'sse', ignoreEnd, {
+        hideUsageChunk: true,
+      });
+      return iterate(new Response(body, { headers: source.headers }).body);
+    },
+  },
+  'request, read before sending': {
+    native: () => undefined,
+    'readRequestInfo()': () =>
+      readRequestInfo('http://127.0.0.1:4010/v1/responses', {
+        method: 'POST',
+        headers: REQUEST_HEADERS,
+        body: REQUEST_BODY,
+      }),
+  },
+};
+
+export const observeBenchmark: Benchmark = {
+  name: 'observe',
+  description: 'CPU per response of the capture path alone, native against observed (no target)',
+  flags: {
+    iterations: 'responses per variant and round (default 20000)',
+    rounds: 'interleaved rounds; the best counts (default 7)',
+  },
+  run: (flags) => runObserve(readOptions(flags)),
+};
+
+function readOptions(flags: Flags): ObserveOptions {
+  return { iterations: flags.int('iterations', 20_000), rounds: flags.int('rounds', 7) };
+}
+
+/** CPU microseconds per call of `variant`, user plus system, over `iterations` calls. */
+async function cpuPerCall(variant: Variant, iterations: number): Promise<number> {
+  const before = process.cpuUsage();
+  for (let i = 0; i < iterations; i += 1) await variant();
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / iterations;
+}
+
+async function runObserve(options: ObserveOptions): Promise<BenchmarkResult> {
+  const best = new Map<string, number>();
+  const warmup = Math.max(1, Math.round(options.iterations / 10));
+  for (let round = 0; round < options.rounds; round += 1) {
+    for (const [comparison, variants] of Object.entries(COMPARISONS)) {
+      for (const [name, variant] of Object.entries(variants)) {
+        const key = `${comparison}\u0000${name}`;
+        await cpuPerCall(variant, warmup);
+        const microseconds = await cpuPerCall(variant, options.iterations);
+        best.set(key, Math.min(best.get(key) ?? Infinity, microseconds));
+      }
+    }
+  }
+
+  const figures = Object.entries(COMPARISONS).flatMap(([comparison, variants]) => {
+    const native = best.get(`${comparison}\u0000native`) ?? 0;
+    return Object.keys(variants).map((name) => {
+      const cpuUs = best.get(`${comparison}\u0000${name}`) ?? 0;
+      return { comparison, variant: name, cpuUs, addedUs: cpuUs - native };
+    });
+  });
+  printTable(
+    ['what', 'variant', 'CPU µs per response', 'added'],
+    figures.map((f) => [
+      f.comparison,
+      f.variant,
+      f.cpuUs.toFixed(1),
+      f.variant === 'native' ? '' : `${f.addedUs >= 0 ? '+' : ''}${f.addedUs.toFixed(1)}`,
+    ]),
+  );
+  return {
+    // A measurement of parts, with nothing to meet.
+    targetsMet: true,
+    options,
+    figures: figures.map((f) => ({ ...f, cpuUs: round(f.cpuUs, 1), addedUs: round(f.addedUs, 1) })),
+  };
+}
