@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EventRecorder } from '../../src/events/recorder.js';
 import type { RecorderSettings } from '../../src/events/settings.js';
 import { createPostgresStore } from '../../src/stores/postgres-store.js';
-import type { ReadableEventStore } from '../../src/stores/types.js';
+import type { EventStore, ReadableEventStore } from '../../src/stores/types.js';
 import { captureLogs, type CapturedLogs } from '../support/log-capture.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { makeRows } from '../support/rows.js';
@@ -124,6 +124,55 @@ describe('EventRecorder', () => {
     const stats = recorder.stats();
     expect(stats.stored + stats.replayed).toBeGreaterThanOrEqual(3_500);
     expect(stats.dropped).toBe(0);
+  });
+
+  it('keeps live batches off a store whose pings answer while its writes time out', async () => {
+    spoolDir = mkdtempSync(join(tmpdir(), 'openai-ops-recorder-'));
+    // Pings answer at once; while `slow`, a write takes far longer than the write timeout.
+    let slow = true;
+    const stored = new Set<string>();
+    const store: EventStore = {
+      kind: 'postgres',
+      location: 'a slow database',
+      migrate: () => Promise.resolve(),
+      ping: () => Promise.resolve(),
+      close: () => Promise.resolve(),
+      async writeEvents(rows) {
+        if (slow) await new Promise((resolve) => setTimeout(resolve, 1_000));
+        else for (const row of rows) stored.add(`${row.requestId}:${row.attempt}`);
+      },
+    };
+    const logs = captureLogs();
+    const recorder = new EventRecorder({
+      openStore: () => Promise.resolve(store),
+      logger: logs.logger,
+      settings: {
+        batchSize: 50,
+        flushIntervalMs: 10,
+        maxQueue: 5_000,
+        writeTimeoutMs: 100,
+        spoolDir,
+        spoolMaxBytes: 0,
+        spoolWriteIntervalMs: 20,
+        replayIntervalMs: 100,
+        flushOnExit: false,
+      },
+    });
+    recorders.push(recorder);
+
+    // Ten rounds of traffic across about ten replay intervals.
+    for (let round = 0; round < 10; round += 1) {
+      for (const row of makeRows(50, round * 50)) recorder.record(row);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await recorder.flush();
+    expect(recorder.stats().storeAvailable).toBe(false);
+    // The failure is reported when the store starts failing, not again at every ping.
+    expect(logs.events('openai.debug_event_persist_failed').length).toBeLessThanOrEqual(2);
+
+    slow = false;
+    await waitFor(() => stored.size === 500 && recorder.stats().storeAvailable);
+    expect(recorder.stats()).toMatchObject({ recorded: 500, dropped: 0 });
   });
 
   it('replays a spool left by an earlier process on start', async () => {
