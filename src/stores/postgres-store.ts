@@ -122,9 +122,15 @@ function postgresClient(sql: Sql, options: { copy: boolean }): SqlClient {
     async copyIn(statement, data, timeoutMs) {
       if (timeoutMs === undefined) return copyIn(sql, statement, data);
       await sql.begin(async (tx) => {
-        // The database cancels the copy when the caller stops waiting for it.
-        await tx.unsafe(`set local statement_timeout = ${Math.max(1, Math.ceil(timeoutMs))}`);
+        // The database cancels the copy when the caller stops waiting for it. The setting
+        // goes out ahead of the copy, without a round trip of its own: the connection runs
+        // them in order, and a failed setting fails the copy too.
+        const limit = tx.unsafe(
+          `set local statement_timeout = ${Math.max(1, Math.ceil(timeoutMs))}`,
+        );
+        limit.catch(() => undefined);
         await copyIn(tx, statement, data);
+        await limit;
       });
     },
   };

@@ -80,11 +80,16 @@ async function upsertEventRows(
     return;
   }
   await client.transaction(async (tx) => {
-    if (timeoutMs !== undefined) {
-      // The database cancels the write when the caller stops waiting for it.
-      await tx.exec(`set local statement_timeout = ${Math.max(1, Math.ceil(timeoutMs))}`);
-    }
+    // The database cancels the write when the caller stops waiting for it. The setting goes
+    // out ahead of the write, without a round trip of its own: the session runs them in
+    // order, and a failed setting fails the write too.
+    const limit =
+      timeoutMs === undefined
+        ? undefined
+        : tx.exec(`set local statement_timeout = ${Math.max(1, Math.ceil(timeoutMs))}`);
+    limit?.catch(() => undefined);
     for (const part of parts) await tx.query(UPSERT_EVENTS_SQL, [toStorableJson(part)]);
+    await limit;
   });
 }
 
