@@ -85,11 +85,11 @@ const COMPARISONS: Record<string, Record<string, Variant>> = {
   'chat stream, 10 chunks, async iteration': {
     native: () => iterate(new Response(sseSource(), { headers: SSE_HEADERS }).body),
     'observed in place (observeStream)': () => {
-      const source = new Response(sseSource(), { headers: SSE_HEADERS });
-      const body = observeStream(source.body as ReadableStream<Uint8Array>, 'sse', ignoreEnd, {
+      const response = new Response(sseSource(), { headers: SSE_HEADERS });
+      observeStream(response.body as ReadableStream<Uint8Array>, 'sse', ignoreEnd, {
         hideUsageChunk: true,
       });
-      return iterate(new Response(body, { headers: source.headers }).body);
+      return iterate(response.body);
     },
     'through a tracking stream (observeBody)': () => {
       const source = new Response(sseSource(), { headers: SSE_HEADERS });

@@ -131,17 +131,13 @@ function watchResponse(capture: Capture, attempt: Attempt, response: Response): 
   const keepText = capture.content.captureContent;
   if (kind === 'json') return observeJsonResponse(response, onEnd, { keepText });
 
-  const body = observeStream(response.body, kind, onEnd, {
+  // Observed in place: the response's own readers, `clone()` included, read its body
+  // through the stream's methods, so the response itself can go back to the SDK.
+  observeStream(response.body, kind, onEnd, {
     hideUsageChunk: attempt.request.injectedUsage,
     keepText,
   });
-  const observed = new Response(body, {
-    status: response.status,
-    statusText: response.statusText,
-    headers: response.headers,
-  });
-  Object.defineProperty(observed, 'url', { value: response.url });
-  return observed;
+  return response;
 }
 
 function recordFailure(capture: Capture, attempt: Attempt, error: unknown): void {

@@ -194,7 +194,28 @@ describe('observeStream', () => {
     });
   }
 
-  it('hands chunks of plain events on as they came, and rebuilds only the usage event', async () => {
+  for (const reader of ['text', 'arrayBuffer', 'clone'] as const) {
+    it(`observes a body in place, read by its own response's ${reader}()`, async () => {
+      const ends: (() => BodySummary)[] = [];
+      const response = new Response(streamOf(parts));
+      observeStream(response.body as ReadableStream<Uint8Array>, 'sse', (s) => ends.push(s), {
+        hideUsageChunk: true,
+      });
+      const read = async (from: Response) => Buffer.from(await from.arrayBuffer()).toString();
+      const text =
+        reader === 'text'
+          ? await response.text()
+          : reader === 'arrayBuffer'
+            ? await read(response)
+            : (await Promise.all([read(response.clone()), read(response)])).join('');
+      const expected = `${first}data: [DONE]\n\n`;
+      expect(text).toBe(reader === 'clone' ? expected + expected : expected);
+      expect(ends).toHaveLength(1);
+      expect(ends[0]?.()).toMatchObject({ end: 'complete', usage: { inputTokens: 7 } });
+    });
+  }
+
+  it('hands plain events on as the chunks that came, rebuilding only the usage event', async () => {
     const chunks = [first, 'data: {"choices":[{"delta":{"content":"!"}}]}\r\n\r\n', usageChunk].map(
       (text) => encoder.encode(text),
     );
@@ -214,7 +235,7 @@ describe('observeStream', () => {
     expect(received[1]).toBe(chunks[1]);
   });
 
-  it('ends as cancelled when the reader stops early, and as broken when the source fails', async () => {
+  it('ends as cancelled when the reader stops early, as broken when the source fails', async () => {
     const ends: BodySummary[] = [];
     const early = observeStream(streamOf(parts), 'sse', (summarise) => ends.push(summarise()));
     for await (const chunk of early) {
