@@ -32,7 +32,13 @@ export interface RecorderOptions {
   logger: Logger;
 }
 
-const MAX_WRITES_IN_FLIGHT = 2;
+/**
+ * Store writes at once. Each write spends part of its time on this side (encoding) and
+ * part waiting for the database (parsing, index updates, commit); with four under way both
+ * sides stay busy, where two left PostgreSQL idle between batches (docs/performance.md,
+ * "Ingest"). The Postgres store's pool has a connection for each, and one more.
+ */
+export const MAX_WRITES_IN_FLIGHT = 4;
 
 export class EventRecorder implements EventSink {
   readonly #settings: RecorderSettings;

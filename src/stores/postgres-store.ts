@@ -15,7 +15,10 @@ import type { ReadableEventStore } from './types.js';
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:port/database`, as in `OPENAI_OPS_DATABASE_URL`. */
   url: string;
-  /** Pool size (default 4, or the URL's `max`): one batch writer plus a few readers. */
+  /**
+   * Pool size (default 5, or the URL's `max`): one connection for each of the recorder's
+   * four writes in flight, and one for pings, replay and reads.
+   */
   maxConnections?: number;
   /**
    * Seconds to wait for a connection before a call rejects (default 10, or the URL's
@@ -179,7 +182,7 @@ function urlParams(url: string): URLSearchParams {
 function connectionOptions(options: PostgresStoreOptions): postgres.Options<never> {
   const inUrl = urlParams(options.url);
   const settings: [keyof postgres.Options<never>, unknown, unknown][] = [
-    ['max', options.maxConnections, 4],
+    ['max', options.maxConnections, 5],
     ['connect_timeout', options.connectTimeoutSeconds, 10],
     // Short, so an idle pool does not hold a finished process open (its exit hook flushes).
     ['idle_timeout', options.idleTimeoutSeconds, 2],

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { MAX_WRITES_IN_FLIGHT } from '../../src/events/recorder.js';
 import type { EventStats } from '../../src/events/runtime.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { createPostgresStore } from '../../src/stores/postgres-store.js';
@@ -187,7 +188,7 @@ async function runLoad(): Promise<Outcome> {
  */
 function memoryBoundBytes(slow: PhaseLine): number {
   const bytesPerEvent = slow.stats.spool.bytes / Math.max(1, slow.stats.spooled);
-  return (MAX_QUEUE + 2 * BATCH_SIZE) * bytesPerEvent + SLACK_BYTES;
+  return (MAX_QUEUE + MAX_WRITES_IN_FLIGHT * BATCH_SIZE) * bytesPerEvent + SLACK_BYTES;
 }
 
 /** Samples `pg_stat_activity` for `durationMs` and returns the most openai-ops inserts seen. */
