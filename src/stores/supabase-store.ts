@@ -215,6 +215,10 @@ export async function createSupabaseStore(
         const value = query[field];
         if (value !== undefined) request = request.eq(column, value);
       }
+      // As in query-events.ts: the predicate of the index of failed calls, for the planner.
+      if (query.statusClass !== undefined && query.statusClass !== '2xx') {
+        request = request.neq('status_class', '2xx');
+      }
       const response = await request
         .order('created_at', { ascending: false })
         .order('attempt', { ascending: false })

@@ -6,6 +6,7 @@ import {
 } from '../../src/stores/postgres-store.js';
 import type { SqlClient } from '../../src/stores/sql-client.js';
 import type { ReadableEventStore } from '../../src/stores/types.js';
+import { buildEventQuery } from '../../src/stores/query-events.js';
 import { describeEventStoreContract } from './support/event-store-contract.js';
 import { createTestDatabase, type TestDatabase } from './support/postgres.js';
 import { makeRow } from './support/rows.js';
@@ -96,6 +97,41 @@ describe('Postgres store', () => {
       expect(back?.errorMessage).toBe(row.errorMessage);
       expect(back?.metadata).toEqual(row.metadata);
     });
+  });
+
+  it('lists the newest failures through the index of failed calls, not by walking successes', async () => {
+    const own = await createTestDatabase();
+    const failuresStore = createPostgresStore({ url: own.url });
+    const client = createPostgresClient({ url: own.url, maxConnections: 1 });
+    try {
+      await failuresStore.migrate();
+      const rows = Array.from({ length: 5_000 }, (_, i) =>
+        i % 100 === 0
+          ? makeRow({ statusCode: 503, statusClass: '5xx', errorType: 'server_error' })
+          : makeRow(),
+      );
+      await failuresStore.writeEvents(rows);
+      await client.exec('analyze openai_debug_events');
+
+      // The plan a prepared statement settles on after a few runs: one that holds for any
+      // parameter value, so the planner cannot tell from the value that it is not '2xx'.
+      const query = { statusClass: '5xx', limit: 20 } as const;
+      const { text } = buildEventQuery(query);
+      await client.exec(`set plan_cache_mode = force_generic_plan; prepare newest as ${text}`);
+      const [plan] = await client.query("explain (format json) execute newest('5xx', 20)");
+      expect(JSON.stringify(plan)).toContain('openai_debug_events_failures_created_at_idx');
+
+      const newest = rows
+        .filter((row) => row.statusClass === '5xx')
+        .reverse()
+        .slice(0, 20);
+      const listed = await failuresStore.queryEvents(query);
+      expect(listed.map((row) => row.requestId)).toEqual(newest.map((row) => row.requestId));
+    } finally {
+      await client.close();
+      await failuresStore.close();
+      await own.drop();
+    }
   });
 
   it('purges events older than the interval and reports how many', async () => {
