@@ -51,6 +51,8 @@ export class EventRecorder implements EventSink {
   #store: Promise<EventStore> | undefined;
   #storeAvailable = true;
   #flushTimer: NodeJS.Timeout | undefined;
+  /** A full batch is waiting for the drain already scheduled; one drain takes them all. */
+  #drainScheduled = false;
   #replayTimer: NodeJS.Timeout;
   #replaying: Promise<void> | undefined;
   #closed = false;
@@ -126,7 +128,13 @@ export class EventRecorder implements EventSink {
     }
     this.#queue.push(row);
     if (this.#queue.length >= this.#settings.batchSize) {
-      setImmediate(() => this.#drain());
+      if (!this.#drainScheduled) {
+        this.#drainScheduled = true;
+        setImmediate(() => {
+          this.#drainScheduled = false;
+          this.#drain();
+        });
+      }
     } else if (this.#flushTimer === undefined) {
       this.#flushTimer = setTimeout(() => this.#drain(true), this.#settings.flushIntervalMs);
       this.#flushTimer.unref();
