@@ -12,8 +12,11 @@ import { join } from 'node:path';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 
 import { EventRecorder } from '../src/events/recorder.js';
-import { readRecorderSettings } from '../src/events/settings.js';
-import { createPostgresStore } from '../src/stores/postgres-store.js';
+import {
+  DEFAULT_BATCH_SIZE as RECORDER_BATCH_SIZE,
+  readRecorderSettings,
+} from '../src/events/settings.js';
+import { createPostgresStore, POSTGRES_BATCH_SIZE } from '../src/stores/postgres-store.js';
 import type { DebugEventRow } from '../src/stores/types.js';
 import { makeBenchRow } from './support/bench-rows.js';
 import type { Benchmark, BenchmarkResult } from './support/benchmark.js';
@@ -26,7 +29,8 @@ import { formatCount, median, printTable, round } from './support/stats.js';
 
 const TARGET_EVENTS_PER_S = 50_000;
 const TARGET_SHARE_OF_COPY = 0.7;
-const DEFAULT_BATCH_SIZE = readRecorderSettings({}).batchSize;
+/** The batch size the recorder writes to a Postgres store with when not told otherwise. */
+const DEFAULT_BATCH_SIZE = POSTGRES_BATCH_SIZE;
 /** Events recorded between turns of the event loop. */
 const FEED_SLICE = 250;
 
@@ -82,7 +86,7 @@ function readOptions(flags: Flags): IngestOptions {
   return {
     events: flags.int('events', 200_000),
     rounds: flags.int('rounds', 3),
-    batchSizes: flags.intList('batch-sizes', [DEFAULT_BATCH_SIZE, 2_000, 5_000]),
+    batchSizes: flags.intList('batch-sizes', [RECORDER_BATCH_SIZE, DEFAULT_BATCH_SIZE, 5_000]),
   };
 }
 

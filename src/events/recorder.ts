@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 
 import type { DebugEventRow, EventStore } from '../stores/types.js';
 import type { EventSink } from './capture.js';
-import type { RecorderSettings } from './settings.js';
+import { DEFAULT_BATCH_SIZE, type RecorderSettings } from './settings.js';
 import { Spool, type SpoolClaim, type SpoolStats } from './spool.js';
 
 /** Counters since the recorder started; `queueDepth` is the events waiting in memory. */
@@ -46,6 +46,8 @@ export class EventRecorder implements EventSink {
   readonly #openStore: () => Promise<EventStore>;
   readonly #spool: Spool;
   readonly #writes = new Set<Promise<void>>();
+  /** Events per write: the setting, else the store's own choice once it is open. */
+  #batchSize: number;
   #queue: DebugEventRow[] = [];
   #deferred: (() => DebugEventRow)[] = [];
   #store: Promise<EventStore> | undefined;
@@ -62,6 +64,7 @@ export class EventRecorder implements EventSink {
 
   constructor(options: RecorderOptions) {
     this.#settings = options.settings;
+    this.#batchSize = options.settings.batchSize ?? DEFAULT_BATCH_SIZE;
     this.#logger = options.logger;
     this.#openStore = options.openStore;
     this.#spool = new Spool({
@@ -127,7 +130,7 @@ export class EventRecorder implements EventSink {
       return;
     }
     this.#queue.push(row);
-    if (this.#queue.length >= this.#settings.batchSize) {
+    if (this.#queue.length >= this.#batchSize) {
       if (!this.#drainScheduled) {
         this.#drainScheduled = true;
         setImmediate(() => {
@@ -188,7 +191,8 @@ export class EventRecorder implements EventSink {
   #drain(includePartial = false): void {
     clearTimeout(this.#flushTimer);
     this.#flushTimer = undefined;
-    const { batchSize, maxQueue } = this.#settings;
+    const batchSize = this.#batchSize;
+    const { maxQueue } = this.#settings;
     while (this.#queue.length >= batchSize || (includePartial && this.#queue.length > 0)) {
       if (!this.#storeAvailable) {
         this.#toSpool(this.#takeQueue(this.#queue.length));
@@ -248,6 +252,9 @@ export class EventRecorder implements EventSink {
   #getStore(): Promise<EventStore> {
     this.#store ??= this.#openStore().then(async (store) => {
       await store.migrate();
+      if (this.#settings.batchSize === undefined && store.batchSize !== undefined) {
+        this.#batchSize = store.batchSize;
+      }
       return store;
     });
     const store = this.#store;
@@ -335,7 +342,7 @@ export class EventRecorder implements EventSink {
    */
   async #replayClaim(claim: SpoolClaim): Promise<'stored' | 'store-failed' | 'unreadable'> {
     try {
-      for await (const batch of claim.batches(this.#settings.batchSize)) {
+      for await (const batch of claim.batches(this.#batchSize)) {
         try {
           await this.#write(batch);
         } catch (error) {

@@ -8,8 +8,11 @@ import { OpenAIOpsConfigError } from '../config/errors.js';
 import { processEnv, readFlag, readInt, readVar, type EnvSource } from '../config/env.js';
 
 export interface RecorderSettings {
-  /** Events per store write. */
-  batchSize: number;
+  /**
+   * Events per store write; undefined lets the store choose (`EventStore.batchSize`, else
+   * `DEFAULT_BATCH_SIZE`).
+   */
+  batchSize: number | undefined;
   /** Longest time an event waits in memory before it leaves for the store or the spool. */
   flushIntervalMs: number;
   /** Events held in memory at most; beyond this, batches go straight to the spool. */
@@ -26,6 +29,9 @@ export interface RecorderSettings {
   /** Flush on SIGTERM, SIGINT and normal exit. */
   flushOnExit: boolean;
 }
+
+/** Events per store write when neither the environment nor the store says otherwise. */
+export const DEFAULT_BATCH_SIZE = 500;
 
 export interface ContentSettings {
   captureContent: boolean;
@@ -45,7 +51,10 @@ export function dataDir(env: EnvSource = processEnv()): string {
 
 export function readRecorderSettings(env: EnvSource = processEnv()): RecorderSettings {
   return {
-    batchSize: readInt(env, 'OPENAI_OPS_BATCH_SIZE', 500, { min: 1, max: 50_000 }),
+    batchSize:
+      readVar(env, 'OPENAI_OPS_BATCH_SIZE') === undefined
+        ? undefined
+        : readInt(env, 'OPENAI_OPS_BATCH_SIZE', DEFAULT_BATCH_SIZE, { min: 1, max: 50_000 }),
     flushIntervalMs: readInt(env, 'OPENAI_OPS_FLUSH_INTERVAL_MS', 200, { min: 1, max: 60_000 }),
     maxQueue: readInt(env, 'OPENAI_OPS_MAX_QUEUE', 20_000, { min: 1 }),
     writeTimeoutMs: readInt(env, 'OPENAI_OPS_WRITE_TIMEOUT_MS', 5_000, { min: 10 }),

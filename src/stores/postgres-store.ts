@@ -40,6 +40,14 @@ export interface PostgresStoreOptions {
   copy?: boolean;
 }
 
+/**
+ * Events per write when `OPENAI_OPS_BATCH_SIZE` is not set. A batch is one COPY of its own,
+ * and larger ones spread the statement's and the commit's fixed cost over more rows:
+ * against 500, about a fifth more events per second for the same server CPU
+ * (docs/performance.md, "Ingest").
+ */
+export const POSTGRES_BATCH_SIZE = 2_000;
+
 type Sql = postgres.Sql;
 type Session = Sql | postgres.TransactionSql;
 
@@ -236,6 +244,7 @@ export function createPostgresStore(options: PostgresStoreOptions): ReadableEven
   return createSqlEventStore({
     kind: 'postgres',
     location: describePostgresUrl(options.url),
+    batchSize: POSTGRES_BATCH_SIZE,
     client: () => Promise.resolve(client),
     close: () => client.close(),
   });

@@ -19,6 +19,8 @@ import { writeEventRows } from './write-events.js';
 export interface SqlBackend {
   readonly kind: StoreKind;
   readonly location: string;
+  /** Events per write the backend takes best (`EventStore.batchSize`). */
+  readonly batchSize?: number;
   /** The open client; opens it on first use, and rejects when it cannot be reached. */
   client(): Promise<SqlClient>;
   close(): Promise<void>;
@@ -62,6 +64,7 @@ export function createSqlEventStore(backend: SqlBackend): ReadableEventStore {
   return {
     kind: backend.kind,
     location: backend.location,
+    ...(backend.batchSize === undefined ? {} : { batchSize: backend.batchSize }),
 
     async migrate(): Promise<void> {
       const client = await backend.client();

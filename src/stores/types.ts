@@ -74,6 +74,11 @@ export interface EventStore {
   readonly kind: StoreKind;
   /** Where the store is, safe to print (no password, no key). */
   readonly location: string;
+  /**
+   * Events per write this store takes best, which the recorder uses unless
+   * `OPENAI_OPS_BATCH_SIZE` says otherwise; absent, the recorder's own default (500).
+   */
+  readonly batchSize?: number;
   /** Applies `supabase/migrations/*.sql` in order; safe to run any number of times. */
   migrate(): Promise<void>;
   /**

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { EventRecorder } from '../../src/events/recorder.js';
 import type { RecorderSettings } from '../../src/events/settings.js';
-import { createPostgresStore } from '../../src/stores/postgres-store.js';
+import { createPostgresStore, POSTGRES_BATCH_SIZE } from '../../src/stores/postgres-store.js';
 import type { EventStore, ReadableEventStore } from '../../src/stores/types.js';
 import { captureLogs, type CapturedLogs } from '../support/log-capture.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
@@ -49,23 +49,31 @@ function proxiedUrl(): string {
   return url.href;
 }
 
-function startRecorder(logs: CapturedLogs, settings: Partial<RecorderSettings> = {}) {
+function recorderSettings(settings: Partial<RecorderSettings> = {}): RecorderSettings {
+  return {
+    batchSize: 200,
+    flushIntervalMs: 10,
+    maxQueue: 5_000,
+    writeTimeoutMs: 2_000,
+    spoolDir,
+    spoolMaxBytes: 0,
+    spoolWriteIntervalMs: 20,
+    replayIntervalMs: 100,
+    flushOnExit: false,
+    ...settings,
+  };
+}
+
+function startRecorder(
+  logs: CapturedLogs,
+  settings: Partial<RecorderSettings> = {},
+  openStore: () => Promise<EventStore> = () =>
+    Promise.resolve(createPostgresStore({ url: proxiedUrl(), connectTimeoutSeconds: 1 })),
+) {
   const recorder = new EventRecorder({
-    openStore: () =>
-      Promise.resolve(createPostgresStore({ url: proxiedUrl(), connectTimeoutSeconds: 1 })),
+    openStore,
     logger: logs.logger,
-    settings: {
-      batchSize: 200,
-      flushIntervalMs: 10,
-      maxQueue: 5_000,
-      writeTimeoutMs: 2_000,
-      spoolDir,
-      spoolMaxBytes: 0,
-      spoolWriteIntervalMs: 20,
-      replayIntervalMs: 100,
-      flushOnExit: false,
-      ...settings,
-    },
+    settings: recorderSettings(settings),
   });
   recorders.push(recorder);
   return recorder;
@@ -96,6 +104,36 @@ describe('EventRecorder', () => {
     await recorder.flush();
     expect(recorder.stats()).toMatchObject({ recorded: 1_000, stored: 1_000, spooled: 0 });
     expect(await storedCount()).toEqual({ total: 1_000, distinct: 1_000 });
+  });
+
+  it("writes batches of the store's own size unless OPENAI_OPS_BATCH_SIZE sets one", async () => {
+    spoolDir = mkdtempSync(join(tmpdir(), 'openai-ops-recorder-'));
+    /** Sizes of the batches a recorder hands its store, with `batchSize` as set. */
+    async function batchSizes(batchSize: number | undefined, firstRow: number): Promise<number[]> {
+      const sizes: number[] = [];
+      const store = createPostgresStore({ url: db.url });
+      const watched: EventStore = {
+        ...store,
+        writeEvents(rows, options) {
+          sizes.push(rows.length);
+          return store.writeEvents(rows, options);
+        },
+      };
+      const recorder = startRecorder(captureLogs(), { batchSize }, () => Promise.resolve(watched));
+      // The first event opens the store, which is when the recorder learns its batch size.
+      for (const row of makeRows(1, firstRow)) recorder.record(row);
+      await recorder.flush();
+      for (const row of makeRows(5_000, firstRow + 1)) recorder.record(row);
+      await recorder.flush();
+      return sizes.slice(1);
+    }
+
+    const chosenByStore = await batchSizes(undefined, 100_000);
+    expect(Math.max(...chosenByStore)).toBe(POSTGRES_BATCH_SIZE);
+    expect(chosenByStore.reduce((sum, size) => sum + size, 0)).toBe(5_000);
+    const chosenBySetting = await batchSizes(300, 200_000);
+    expect(Math.max(...chosenBySetting)).toBe(300);
+    expect(await storedCount()).toEqual({ total: 10_002, distinct: 10_002 });
   });
 
   it('spools events while Postgres is down and replays each exactly once', async () => {
