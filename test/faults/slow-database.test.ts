@@ -172,13 +172,6 @@ async function runLoad(): Promise<Outcome> {
     insertsRunningWhileIdle,
   };
   report(result);
-  console.log(
-    service
-      .stderr()
-      .split('\n')
-      .filter((l) => l.startsWith('DIAG'))
-      .join('\n'),
-  );
   return result;
 }
 
