@@ -35,11 +35,14 @@ const JSON_BODY = JSON.stringify({
 });
 const JSON_HEADERS = { 'content-type': 'application/json', 'x-request-id': 'req_bench' };
 
-/** A short chat stream: eight content chunks, the usage chunk and the end marker. */
+/**
+ * A short chat stream as the API sends it when asked for usage: eight content chunks that
+ * carry `"usage":null`, the usage chunk and the end marker.
+ */
 const SSE_CHUNKS = [
   ...Array.from(
     { length: 8 },
-    (_, i) => `data: {"id":"c","choices":[{"delta":{"content":"token ${i}"}}]}\n\n`,
+    (_, i) => `data: {"id":"c","choices":[{"delta":{"content":"token ${i}"}}],"usage":null}\n\n`,
   ),
   'data: {"id":"c","choices":[],"usage":{"prompt_tokens":9,"completion_tokens":8}}\n\n',
   'data: [DONE]\n\n',

@@ -400,8 +400,12 @@ class SseCollector {
   readonly #decoder = new TextDecoder();
   readonly #encoder = new TextEncoder();
   #pending = '';
+  /** Whether the bytes so far end where an event ends (so nothing is pending anywhere). */
+  #atEventEnd = true;
   #lastInteresting: string | null = null;
   #lastData: string | null = null;
+  /** The last chunk passed on without decoding, when it came after `#lastData`'s line. */
+  #lastPlainChunk: Uint8Array | null = null;
   #text = '';
 
   constructor(hideUsage: boolean, keepText: boolean) {
@@ -410,10 +414,17 @@ class SseCollector {
   }
 
   pass(chunk: Uint8Array): Uint8Array {
+    const atEventEnd = this.#atEventEnd;
+    this.#atEventEnd = endsAtEventEnd(chunk);
+    if (!this.#keepText && atEventEnd && this.#atEventEnd && isPlainEventBytes(chunk)) {
+      // Whole events, none reporting usage or an error: nothing to keep or hold back, and
+      // no need to decode. The chunks of almost every stream are like this.
+      this.#lastPlainChunk = chunk;
+      return chunk;
+    }
     const text = this.#decoder.decode(chunk, { stream: true });
     if (this.#keepText && this.#text.length < MAX_BUFFERED_BYTES) this.#text += text;
     if (this.#pending === '' && isPlainEvents(text)) {
-      // Whole events, none reporting usage or an error: nothing to keep or hold back.
       this.#noteLastData(text);
       return chunk;
     }
@@ -434,6 +445,8 @@ class SseCollector {
   /** `end` tells whether to check that the last event was JSON: a reader that gave up. */
   summary(end: BodyEnd): ParsedBody {
     const text = this.#keepText ? this.#text : null;
+    if (this.#lastPlainChunk !== null)
+      this.#noteLastData(new TextDecoder().decode(this.#lastPlainChunk));
     if (end === 'cancelled' && this.#lastData !== null && this.#lastData !== '[DONE]') {
       const last = this.#lastData === this.#lastInteresting ? true : tryParse(this.#lastData);
       if (last === undefined) return { ...INVALID_JSON, text };
@@ -444,6 +457,7 @@ class SseCollector {
 
   /** Remembers the data of the last `data:` line in `text`, which holds whole lines. */
   #noteLastData(text: string): void {
+    this.#lastPlainChunk = null;
     let end = text.length;
     while (end > 0) {
       const start = text.lastIndexOf('\n', end - 1) + 1;
@@ -477,6 +491,7 @@ class SseCollector {
     const line = rawLine.trimEnd();
     if (!line.startsWith('data:')) return 'ignored';
     this.#lastData = line.slice(5).trim();
+    this.#lastPlainChunk = null;
     if (!line.includes('"usage"') && !line.includes('"error"')) return 'ignored';
     const data = line.slice(5).trim();
     if (data.includes('"usage":null') && !data.includes('"error"')) return 'ignored';
@@ -487,10 +502,55 @@ class SseCollector {
 
 /**
  * Whether `text` is whole server-sent events (it ends where an event ends) of which none
- * mentions usage or an error, the case of almost every chunk of a stream.
+ * reports usage or an error, the case of almost every chunk of a stream.
  */
 function isPlainEvents(text: string): boolean {
-  return EVENT_END.test(text) && !text.includes('"usage"') && !text.includes('"error"');
+  return EVENT_END.test(text) && !text.includes('"error"') && !reportsUsage(text);
+}
+
+/**
+ * Whether `text` mentions usage other than as `"usage":null`, which every chunk of a chat
+ * stream that asked for usage carries until the last.
+ */
+function reportsUsage(text: string): boolean {
+  for (let at = text.indexOf(USAGE_KEY); at !== -1; at = text.indexOf(USAGE_KEY, at + 1)) {
+    if (!text.startsWith(NO_USAGE_YET, at)) return true;
+  }
+  return false;
+}
+
+const USAGE_KEY = '"usage"';
+const NO_USAGE_YET = '"usage":null';
+const USAGE_KEY_BYTES = Buffer.from(USAGE_KEY);
+const NO_USAGE_YET_BYTES = Buffer.from(NO_USAGE_YET);
+const ERROR_KEY_BYTES = Buffer.from('"error"');
+const LF = 0x0a;
+const CR = 0x0d;
+
+/** Whether `chunk` ends with a blank line, as an event does (`\n\n`, with optional CRs). */
+function endsAtEventEnd(chunk: Uint8Array): boolean {
+  let at = chunk.length - 1;
+  if (chunk[at] !== LF) return false;
+  at -= 1;
+  if (chunk[at] === CR) at -= 1;
+  return chunk[at] === LF;
+}
+
+/** `isPlainEvents` on bytes, for a chunk that ends where an event ends. */
+function isPlainEventBytes(chunk: Uint8Array): boolean {
+  const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  if (bytes.includes(ERROR_KEY_BYTES)) return false;
+  const last = bytes.length - NO_USAGE_YET_BYTES.length;
+  for (
+    let at = bytes.indexOf(USAGE_KEY_BYTES);
+    at !== -1;
+    at = bytes.indexOf(USAGE_KEY_BYTES, at + 1)
+  ) {
+    if (at > last || NO_USAGE_YET_BYTES.compare(bytes, at, at + NO_USAGE_YET_BYTES.length) !== 0) {
+      return false;
+    }
+  }
+  return true;
 }
 
 const EVENT_END = /\r?\n\r?\n$/;

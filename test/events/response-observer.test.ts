@@ -216,9 +216,9 @@ describe('observeStream', () => {
   }
 
   it('hands plain events on as the chunks that came, rebuilding only the usage event', async () => {
-    const chunks = [first, 'data: {"choices":[{"delta":{"content":"!"}}]}\r\n\r\n', usageChunk].map(
-      (text) => encoder.encode(text),
-    );
+    // The API marks every chunk before the usage chunk with "usage":null once asked for usage.
+    const waiting = 'data: {"choices":[{"delta":{"content":"!"}}],"usage":null}\r\n\r\n';
+    const chunks = [first, waiting, usageChunk].map((text) => encoder.encode(text));
     let index = 0;
     const source = new ReadableStream<Uint8Array>({
       pull(controller) {
@@ -228,11 +228,15 @@ describe('observeStream', () => {
       },
     });
     const received: Uint8Array[] = [];
-    const body = observeStream(source, 'sse', () => undefined, { hideUsageChunk: true });
+    const ends: BodySummary[] = [];
+    const body = observeStream(source, 'sse', (summarise) => ends.push(summarise()), {
+      hideUsageChunk: true,
+    });
     for await (const chunk of body) received.push(chunk);
     expect(received).toHaveLength(2);
     expect(received[0]).toBe(chunks[0]);
     expect(received[1]).toBe(chunks[1]);
+    expect(ends).toMatchObject([{ end: 'complete', usage: { inputTokens: 7, outputTokens: 3 } }]);
   });
 
   it('ends as cancelled when the reader stops early, as broken when the source fails', async () => {
