@@ -29,8 +29,8 @@ export type Fetch = (input: string | URL | Request, init?: RequestInit) => Promi
 export interface EventSink {
   record(row: DebugEventRow): void;
   /**
-   * Records the row `build` returns, building it off the caller's path (soon, or at the
-   * latest when the sink is flushed).
+   * Records the row `build` returns, building it off the caller's path: in the background,
+   * with the batch it leaves in, or at the latest when the sink is flushed.
    */
   defer(build: () => DebugEventRow): void;
 }

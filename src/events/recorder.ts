@@ -94,25 +94,35 @@ export class EventRecorder implements EventSink {
     this.#enqueue(row);
   }
 
-  /** Queues the event `build` returns, building it on the next turn of the event loop. */
+  /**
+   * Queues the event `build` returns. It is built with the batch it leaves in, in one go
+   * with the others, rather than on the turn after each call, where it would delay
+   * whatever the caller does next.
+   */
   defer(build: () => DebugEventRow): void {
+    if (this.#closed) {
+      this.#buildOne(build);
+      return;
+    }
     this.#deferred.push(build);
-    if (this.#deferred.length === 1) setImmediate(() => this.buildDeferred());
+    this.#scheduleDrain(this.#deferred.length + this.#queue.length);
   }
 
   /** Builds and records every deferred event now. */
   buildDeferred(): void {
     const builds = this.#deferred;
     this.#deferred = [];
-    for (const build of builds) {
-      try {
-        this.record(build());
-      } catch (error) {
-        this.#logger.error(
-          { event: 'openai.capture_failed', err: error },
-          'could not build an event',
-        );
-      }
+    for (const build of builds) this.#buildOne(build);
+  }
+
+  #buildOne(build: () => DebugEventRow): void {
+    try {
+      this.record(build());
+    } catch (error) {
+      this.#logger.error(
+        { event: 'openai.capture_failed', err: error },
+        'could not build an event',
+      );
     }
   }
 
@@ -130,7 +140,12 @@ export class EventRecorder implements EventSink {
       return;
     }
     this.#queue.push(row);
-    if (this.#queue.length >= this.#batchSize) {
+    this.#scheduleDrain(this.#queue.length + this.#deferred.length);
+  }
+
+  /** With `waiting` events in memory: drains soon when they fill a batch, else on time. */
+  #scheduleDrain(waiting: number): void {
+    if (waiting >= this.#batchSize) {
       if (!this.#drainScheduled) {
         this.#drainScheduled = true;
         setImmediate(() => {
@@ -189,6 +204,7 @@ export class EventRecorder implements EventSink {
 
   /** Sends queued events to the store, or to the spool while the store is failing or full. */
   #drain(includePartial = false): void {
+    this.buildDeferred();
     clearTimeout(this.#flushTimer);
     this.#flushTimer = undefined;
     const batchSize = this.#batchSize;
