@@ -1,9 +1,19 @@
 /**
  * Request-path overhead: the same calls through the bare SDK and through the instrumented
  * client, against the simulator running in a child process, with events really going to
- * PostgreSQL. Calls are sequential and timed one by one; the two clients alternate in
- * blocks (bare first, then instrumented first, and so on) so drift on a shared machine
- * affects both alike. Afterwards every instrumented call's event must be in Postgres.
+ * PostgreSQL. Calls are sequential and timed one by one.
+ *
+ * Latency: a second bare client, the control, runs alongside, and the three clients take
+ * turns call by call, in every order in rotation, so drift on a shared machine affects all
+ * alike. The control's difference from the bare client is the run's noise floor: on a
+ * virtual machine whose cores are often taken by its host, identical clients alternating
+ * in blocks of 50 calls differed by up to 9%, and by about 2% call by call. Background
+ * work of the instrumented client (building events, writing batches) runs when it falls
+ * due, during whichever client's call that is.
+ *
+ * CPU: measured apart, in blocks of calls of one client each, the instrumented blocks
+ * ending with a flush, so each client's CPU per call includes all the work it caused.
+ * Afterwards every instrumented call's event must be in Postgres.
  */
 import OpenAI from 'openai';
 
@@ -20,16 +30,31 @@ import { formatCount, formatRatio, median, printTable, quantile, round } from '.
 /** The target: the instrumented median within 3% of the bare one. */
 const MAX_MEDIAN_RATIO = 1.03;
 
-type Side = 'bare' | 'instrumented';
+type Side = 'bare' | 'control' | 'instrumented';
 type Clients = Record<Side, OpenAI>;
+
+/** Every order of the three clients; the latency phase goes through them in turn. */
+const ORDERS: readonly (readonly Side[])[] = [
+  ['bare', 'control', 'instrumented'],
+  ['instrumented', 'bare', 'control'],
+  ['control', 'instrumented', 'bare'],
+  ['bare', 'instrumented', 'control'],
+  ['control', 'bare', 'instrumented'],
+  ['instrumented', 'control', 'bare'],
+];
+
+/** Calls of one client in a row while CPU is measured. */
+const CPU_BLOCK = 100;
 
 interface OverheadOptions {
   /** Timed calls per request kind and per client. */
   calls: number;
   /** Timed calls per client of `embeddings-batch`, which is ten times slower. */
   batchCalls: number;
-  /** Consecutive calls of one client before switching to the other. */
+  /** Consecutive calls of one client before the next takes its turn. */
   blockSize: number;
+  /** Calls per request kind and client of the CPU phase. */
+  cpuCalls: number;
   /** Untimed calls per kind and client before timing starts. */
   warmupCalls: number;
   /** Delay the simulator adds before every response, standing in for the API's own time. */
@@ -39,28 +64,32 @@ interface OverheadOptions {
 interface SideFigures {
   medianMs: number;
   p95Ms: number;
-  /** CPU time of this process per call, user plus system, background work included. */
-  cpuUsPerCall: number;
 }
 
 interface KindFigures {
   kind: RequestKind;
   bare: SideFigures;
+  control: SideFigures;
   instrumented: SideFigures;
   /** Instrumented median minus bare median. */
   medianDiffMs: number;
   /** Instrumented median over bare median. */
   medianRatio: number;
+  /** Control median over bare median: what the run's noise alone makes of two equals. */
+  controlRatio: number;
   p95Ratio: number;
+  /** CPU time of this process per call, user plus system, background work included. */
+  cpuUsPerCall: { bare: number; instrumented: number };
 }
 
 export const overheadBenchmark: Benchmark = {
   name: 'overhead',
   description: 'per-call latency, bare SDK against the instrumented client (simulator)',
   flags: {
-    calls: 'timed calls per request kind and client (default 1000)',
-    'batch-calls': 'timed calls per client of embeddings-batch (default 100)',
-    block: 'calls of one client before switching to the other (default 50)',
+    calls: 'timed calls per request kind and client (default 2000)',
+    'batch-calls': 'timed calls per client of embeddings-batch (default 200)',
+    block: 'calls of one client before the next takes its turn (default 1)',
+    'cpu-calls': 'calls per request kind and client of the CPU phase (default 500)',
     warmup: 'untimed calls per request kind and client first (default 100)',
     'server-latency-ms': 'delay the simulator adds before each response (default 0)',
   },
@@ -69,9 +98,10 @@ export const overheadBenchmark: Benchmark = {
 
 function readOptions(flags: Flags): OverheadOptions {
   return {
-    calls: flags.int('calls', 1000),
-    batchCalls: flags.int('batch-calls', 100),
-    blockSize: flags.int('block', 50),
+    calls: flags.int('calls', 2000),
+    batchCalls: flags.int('batch-calls', 200),
+    blockSize: flags.int('block', 1),
+    cpuCalls: flags.int('cpu-calls', 500),
     warmupCalls: flags.int('warmup', 100),
     serverLatencyMs: flags.int('server-latency-ms', 0, 0),
   };
@@ -84,12 +114,8 @@ async function runOverhead(options: OverheadOptions): Promise<BenchmarkResult> {
   const recording = await startRecording({ env, storeUrl: db.url });
   try {
     const clients: Clients = {
-      bare: new OpenAI({
-        apiKey: BENCH_API_KEY,
-        baseURL: simulator.baseURL,
-        organization: 'org-bench',
-        maxRetries: 0,
-      }),
+      bare: bareClient(simulator.baseURL),
+      control: bareClient(simulator.baseURL),
       instrumented: getOpenAIClientForWorkload('default', { env, maxRetries: 0 }),
     };
     const kinds: KindFigures[] = [];
@@ -129,9 +155,14 @@ async function runOverhead(options: OverheadOptions): Promise<BenchmarkResult> {
   }
 }
 
+function bareClient(baseURL: string): OpenAI {
+  return new OpenAI({ apiKey: BENCH_API_KEY, baseURL, organization: 'org-bench', maxRetries: 0 });
+}
+
 interface KindPlan {
   calls: number;
   blockSize: number;
+  cpuCalls: number;
   warmupCalls: number;
 }
 
@@ -140,7 +171,8 @@ function planFor(kind: RequestKind, options: OverheadOptions): KindPlan {
   if (kind !== 'embeddings-batch') return options;
   return {
     calls: options.batchCalls,
-    blockSize: Math.max(1, Math.round(options.blockSize / 5)),
+    blockSize: options.blockSize,
+    cpuCalls: Math.max(1, Math.round(options.cpuCalls / 10)),
     warmupCalls: Math.max(1, Math.round(options.warmupCalls / 10)),
   };
 }
@@ -150,53 +182,70 @@ async function measureKind(
   clients: Clients,
   options: KindPlan,
 ): Promise<{ figures: KindFigures; instrumentedCalls: number }> {
-  const samplesMs: Record<Side, number[]> = { bare: [], instrumented: [] };
-  const cpuUs: Record<Side, number> = { bare: 0, instrumented: 0 };
+  const samplesMs: Record<Side, number[]> = { bare: [], control: [], instrumented: [] };
   let index = 0;
   for (let call = 0; call < options.warmupCalls; call += 1) {
-    await makeCall(kind, clients.bare, (index += 1));
-    await makeCall(kind, clients.instrumented, (index += 1));
+    for (const side of ORDERS[0] ?? []) await makeCall(kind, clients[side], (index += 1));
   }
 
-  for (let block = 0; block * options.blockSize < options.calls; block += 1) {
-    const order: Side[] = block % 2 === 0 ? ['bare', 'instrumented'] : ['instrumented', 'bare'];
-    const callsInBlock = Math.min(options.blockSize, options.calls - block * options.blockSize);
-    for (const side of order) {
-      const cpuBefore = process.cpuUsage();
-      for (let call = 0; call < callsInBlock; call += 1) {
+  for (let turn = 0; turn * options.blockSize < options.calls; turn += 1) {
+    const callsInTurn = Math.min(options.blockSize, options.calls - turn * options.blockSize);
+    for (const side of ORDERS[turn % ORDERS.length] ?? []) {
+      for (let call = 0; call < callsInTurn; call += 1) {
         const startedAt = performance.now();
         await makeCall(kind, clients[side], (index += 1));
         samplesMs[side].push(performance.now() - startedAt);
       }
+    }
+  }
+
+  const cpuUs = { bare: 0, instrumented: 0 };
+  for (let done = 0; done < options.cpuCalls; done += CPU_BLOCK) {
+    const calls = Math.min(CPU_BLOCK, options.cpuCalls - done);
+    const order =
+      (done / CPU_BLOCK) % 2 === 0
+        ? (['bare', 'instrumented'] as const)
+        : (['instrumented', 'bare'] as const);
+    for (const side of order) {
+      const cpuBefore = process.cpuUsage();
+      for (let call = 0; call < calls; call += 1) await makeCall(kind, clients[side], (index += 1));
+      if (side === 'instrumented') await flushOpenAIEvents();
       const cpu = process.cpuUsage(cpuBefore);
       cpuUs[side] += cpu.user + cpu.system;
     }
   }
 
+  const cpuUsPerCall = {
+    bare: round(cpuUs.bare / options.cpuCalls),
+    instrumented: round(cpuUs.instrumented / options.cpuCalls),
+  };
   return {
-    figures: summariseKind(kind, samplesMs, cpuUs),
-    instrumentedCalls: options.warmupCalls + samplesMs.instrumented.length,
+    figures: summariseKind(kind, samplesMs, cpuUsPerCall),
+    instrumentedCalls: options.warmupCalls + samplesMs.instrumented.length + options.cpuCalls,
   };
 }
 
 function summariseKind(
   kind: RequestKind,
   samplesMs: Record<Side, number[]>,
-  cpuUs: Record<Side, number>,
+  cpuUsPerCall: KindFigures['cpuUsPerCall'],
 ): KindFigures {
   const figuresOf = (side: Side): SideFigures => ({
     medianMs: round(median(samplesMs[side]), 3),
     p95Ms: round(quantile(samplesMs[side], 0.95), 3),
-    cpuUsPerCall: round(cpuUs[side] / samplesMs[side].length),
   });
-  const [bareMedian, instrumentedMedian] = [median(samplesMs.bare), median(samplesMs.instrumented)];
+  const bareMedian = median(samplesMs.bare);
+  const instrumentedMedian = median(samplesMs.instrumented);
   return {
     kind,
     bare: figuresOf('bare'),
+    control: figuresOf('control'),
     instrumented: figuresOf('instrumented'),
     medianDiffMs: round(instrumentedMedian - bareMedian, 3),
     medianRatio: round(instrumentedMedian / bareMedian, 4),
+    controlRatio: round(median(samplesMs.control) / bareMedian, 4),
     p95Ratio: round(quantile(samplesMs.instrumented, 0.95) / quantile(samplesMs.bare, 0.95), 4),
+    cpuUsPerCall,
   };
 }
 
@@ -212,6 +261,7 @@ function printSummary(
       'bare median',
       'instr. median',
       'difference',
+      'control',
       'bare p95',
       'instr. p95',
       'CPU/call bare → instr.',
@@ -221,9 +271,10 @@ function printSummary(
       `${k.bare.medianMs.toFixed(3)} ms`,
       `${k.instrumented.medianMs.toFixed(3)} ms`,
       `${k.medianDiffMs.toFixed(3)} ms, ${formatRatio(k.medianRatio)}`,
+      formatRatio(k.controlRatio),
       `${k.bare.p95Ms.toFixed(3)} ms`,
       `${k.instrumented.p95Ms.toFixed(3)} ms`,
-      `${k.bare.cpuUsPerCall} → ${k.instrumented.cpuUsPerCall} µs`,
+      `${k.cpuUsPerCall.bare} → ${k.cpuUsPerCall.instrumented} µs`,
     ]),
   );
   const calls = formatCount(instrumentedCalls);
