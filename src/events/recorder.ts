@@ -40,6 +40,12 @@ export interface RecorderOptions {
  */
 export const MAX_WRITES_IN_FLIGHT = 4;
 
+/**
+ * Deferred events built at most in one go: each holds its response until it is built, so
+ * more than this are built on the next turn rather than waiting for a full batch.
+ */
+export const MAX_DEFERRED_BUILDS = 256;
+
 export class EventRecorder implements EventSink {
   readonly #settings: RecorderSettings;
   readonly #logger: Logger;
@@ -105,7 +111,8 @@ export class EventRecorder implements EventSink {
       return;
     }
     this.#deferred.push(build);
-    this.#scheduleDrain(this.#deferred.length + this.#queue.length);
+    const waiting = this.#deferred.length + this.#queue.length;
+    this.#scheduleDrain(waiting >= this.#batchSize || this.#deferred.length >= MAX_DEFERRED_BUILDS);
   }
 
   /** Builds and records every deferred event now. */
@@ -140,12 +147,12 @@ export class EventRecorder implements EventSink {
       return;
     }
     this.#queue.push(row);
-    this.#scheduleDrain(this.#queue.length + this.#deferred.length);
+    this.#scheduleDrain(this.#queue.length + this.#deferred.length >= this.#batchSize);
   }
 
-  /** With `waiting` events in memory: drains soon when they fill a batch, else on time. */
-  #scheduleDrain(waiting: number): void {
-    if (waiting >= this.#batchSize) {
+  /** Drains on the next turn of the event loop when `soon`, else within the flush interval. */
+  #scheduleDrain(soon: boolean): void {
+    if (soon) {
       if (!this.#drainScheduled) {
         this.#drainScheduled = true;
         setImmediate(() => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
-import { EventRecorder } from '../../src/events/recorder.js';
+import { EventRecorder, MAX_DEFERRED_BUILDS } from '../../src/events/recorder.js';
 import type { RecorderSettings } from '../../src/events/settings.js';
 import { createPostgresStore, POSTGRES_BATCH_SIZE } from '../../src/stores/postgres-store.js';
 import type { EventStore, ReadableEventStore } from '../../src/stores/types.js';
@@ -134,6 +134,26 @@ describe('EventRecorder', () => {
     const chosenBySetting = await batchSizes(300, 200_000);
     expect(Math.max(...chosenBySetting)).toBe(300);
     expect(await storedCount()).toEqual({ total: 10_002, distinct: 10_002 });
+  });
+
+  it("builds deferred events off the caller's path, a bounded number at a time", async () => {
+    spoolDir = mkdtempSync(join(tmpdir(), 'openai-ops-recorder-'));
+    const recorder = startRecorder(captureLogs(), { batchSize: 2_000, flushIntervalMs: 60_000 });
+    const rows = makeRows(MAX_DEFERRED_BUILDS + 10, 300_000);
+    let built = 0;
+    for (const row of rows) {
+      recorder.defer(() => {
+        built += 1;
+        return row;
+      });
+    }
+    expect(built).toBe(0);
+    // Past the bound they are built on the next turn, without waiting for a full batch.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(built).toBe(rows.length);
+    expect(recorder.stats().queueDepth).toBe(rows.length);
+    await recorder.flush();
+    expect(await storedCount()).toEqual({ total: rows.length, distinct: rows.length });
   });
 
   it('spools events while Postgres is down and replays each exactly once', async () => {
