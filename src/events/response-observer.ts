@@ -583,14 +583,20 @@ function nativeBody(response: Response): ReadableStream<Uint8Array> | null {
   return Reflect.get(Response.prototype, 'body', response) as ReadableStream<Uint8Array> | null;
 }
 
+/**
+ * The summary of a body read whole, made at once: the event is built later, and holding
+ * only the summary until then, rather than the body and its parsed value, keeps a large
+ * response from outliving its caller's use of it.
+ */
 function summaryOf(value: unknown, raw: string, endedAt: number, keepText: boolean) {
-  return (): BodySummary => ({
+  const summary: BodySummary = {
     ...EMPTY_SUMMARY,
     endedAt,
     bytes: Buffer.byteLength(raw),
     ...(value === INVALID ? { ...INVALID_JSON, text: raw } : parseBodyValue(value, null)),
     text: keepText ? raw : null,
-  });
+  };
+  return (): BodySummary => summary;
 }
 
 async function readText(response: ObservedResponse): Promise<string> {
