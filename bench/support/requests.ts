@@ -1,7 +1,8 @@
 /** The calls the benchmarks make, one small function per kind of request. */
 import type OpenAI from 'openai';
 
-export type RequestKind = 'embeddings' | 'responses' | 'chat-stream' | 'embeddings-batch';
+export type RequestKind =
+  'embeddings' | 'responses' | 'chat-stream' | 'chat-stream-usage' | 'embeddings-batch';
 
 /** Inputs in one `embeddings-batch` call, answered as float arrays: about 1 MB of JSON. */
 const BATCH_INPUTS = 32;
@@ -26,6 +27,20 @@ const CALLS: Record<RequestKind, Call> = {
       model: 'gpt-4.1-mini',
       messages: [{ role: 'user', content: `Classify ticket ${index}: refund not received.` }],
       stream: true,
+    });
+    for await (const chunk of stream) void chunk;
+  },
+  /**
+   * The same stream with usage asked for by the caller, so that the bare SDK and the
+   * instrumented client send the same request and receive the same, longer, stream: the
+   * difference is the instrumentation's own, without the usage it asks for.
+   */
+  async 'chat-stream-usage'(client, index) {
+    const stream = await client.chat.completions.create({
+      model: 'gpt-4.1-mini',
+      messages: [{ role: 'user', content: `Classify ticket ${index}: refund not received.` }],
+      stream: true,
+      stream_options: { include_usage: true },
     });
     for await (const chunk of stream) void chunk;
   },
