@@ -7,7 +7,8 @@
  * turns call by call, in every order in rotation, so drift on a shared machine affects all
  * alike. The control's difference from the bare client is the run's noise floor: on a
  * virtual machine whose cores are often taken by its host, identical clients alternating
- * in blocks of 50 calls differed by up to 9%, and by about 2% call by call. Background
+ * in blocks of 50 calls landed several percent apart, and within about 1% call by call
+ * (docs/performance.md). Background
  * work of the instrumented client (building events, writing batches) runs when it falls
  * due, during whichever client's call that is.
  *

@@ -1,10 +1,11 @@
 -- openai-ops: fewer indexes for every insert to maintain.
 --
 -- Every recorded call is an insert, and every index on the table is updated by each one.
--- Measured with COPY of 200,000 typical rows on PostgreSQL 15 (docs/performance.md), the
--- table costs the server about 8 µs per row without indexes and 23 to 31 µs with all of
--- those of the first migration; (endpoint, created_at) and (workload, created_at) cost
--- about 4.5 and 3.3 µs each, and (status_class, created_at) 3.5 µs.
+-- Measured as the server's CPU for a COPY of 200,000 typical rows on PostgreSQL 15
+-- (bench/stores/index-cost.ts, docs/performance.md): 11 µs a row with the primary key
+-- alone, 24 µs with the seven indexes of the first migration, of which (endpoint,
+-- created_at) cost 2.3 µs, (status_class, created_at) 2.7 µs and (workload, created_at)
+-- 0.8 µs on their own; 19 µs with the indexes as this file leaves them.
 --
 -- What those three served is read as well or nearly so without them:
 -- - time-windowed group-bys by endpoint, workload, model or status read the window
