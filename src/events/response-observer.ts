@@ -4,6 +4,7 @@
  * usage-only chunk of a chat stream that instrumentation itself asked for.
  */
 import type { ReadableWritablePair, StreamPipeOptions } from 'node:stream/web';
+import { TextDecoder } from 'node:util';
 
 import { isObject, modelOf, NO_USAGE, usageOf, type TokenUsage } from './usage.js';
 
@@ -397,8 +398,8 @@ class EdgeBuffer {
 class SseCollector {
   readonly #hideUsage: boolean;
   readonly #keepText: boolean;
-  readonly #decoder = new TextDecoder();
-  readonly #encoder = new TextEncoder();
+  /** Made for the first chunk that has to be decoded, which most streams never have. */
+  #decoder: TextDecoder | undefined;
   #pending = '';
   /** Whether the bytes so far end where an event ends (so nothing is pending anywhere). */
   #atEventEnd = true;
@@ -416,12 +417,8 @@ class SseCollector {
   pass(chunk: Uint8Array): Uint8Array {
     const atEventEnd = this.#atEventEnd;
     this.#atEventEnd = endsAtEventEnd(chunk);
-    if (!this.#keepText && atEventEnd && this.#atEventEnd && isPlainEventBytes(chunk)) {
-      // Whole events, none reporting usage or an error: nothing to keep or hold back, and
-      // no need to decode. The chunks of almost every stream are like this.
-      this.#lastPlainChunk = chunk;
-      return chunk;
-    }
+    if (!this.#keepText && atEventEnd && this.#atEventEnd) return this.#passWholeEvents(chunk);
+    this.#decoder ??= new TextDecoder();
     const text = this.#decoder.decode(chunk, { stream: true });
     if (this.#keepText && this.#text.length < MAX_BUFFERED_BYTES) this.#text += text;
     if (this.#pending === '' && isPlainEvents(text)) {
@@ -432,21 +429,51 @@ class SseCollector {
       this.#scan(text);
       return chunk;
     }
-    return this.#encoder.encode(this.#filter(text));
+    return encoder.encode(this.#filter(text));
+  }
+
+  /**
+   * Passes a chunk of whole events, the shape of almost every chunk, without decoding it:
+   * only the lines that report usage or an error are decoded and considered, and a
+   * usage-only event to hide is cut out of the bytes.
+   */
+  #passWholeEvents(chunk: Uint8Array): Uint8Array {
+    const bytes = asBuffer(chunk);
+    // One byte per character, so that offsets in the text are offsets in the chunk.
+    const text = bytes.toString('latin1');
+    const interesting = INTERESTING_KEY;
+    interesting.lastIndex = 0;
+    let match = interesting.exec(text);
+    if (match === null) {
+      this.#lastPlainChunk = chunk;
+      return chunk;
+    }
+    let cuts: [number, number][] | undefined;
+    for (; match !== null; match = interesting.exec(text)) {
+      const lineStart = text.lastIndexOf('\n', match.index) + 1;
+      const lineEnd = text.indexOf('\n', match.index);
+      interesting.lastIndex = lineEnd;
+      const verdict = this.#consider(bytes.toString('utf8', lineStart, lineEnd));
+      if (verdict !== 'usage-only' || !this.#hideUsage) continue;
+      const eventEnd = eventEndAfter(text, lineEnd);
+      (cuts ??= []).push([eventStartBefore(text, lineStart), eventEnd]);
+      interesting.lastIndex = eventEnd;
+    }
+    this.#lastPlainChunk = chunk;
+    return cuts === undefined ? chunk : withoutRanges(bytes, cuts);
   }
 
   flush(): Uint8Array | undefined {
     if (!this.#hideUsage || this.#pending === '') return undefined;
     const rest = this.#pending;
     this.#pending = '';
-    return this.#encoder.encode(rest);
+    return encoder.encode(rest);
   }
 
   /** `end` tells whether to check that the last event was JSON: a reader that gave up. */
   summary(end: BodyEnd): ParsedBody {
     const text = this.#keepText ? this.#text : null;
-    if (this.#lastPlainChunk !== null)
-      this.#noteLastData(new TextDecoder().decode(this.#lastPlainChunk));
+    if (this.#lastPlainChunk !== null) this.#lastData = lastDataOf(this.#lastPlainChunk);
     if (end === 'cancelled' && this.#lastData !== null && this.#lastData !== '[DONE]') {
       const last = this.#lastData === this.#lastInteresting ? true : tryParse(this.#lastData);
       if (last === undefined) return { ...INVALID_JSON, text };
@@ -477,12 +504,14 @@ class SseCollector {
   }
 
   #filter(text: string): string {
-    const events = (this.#pending + text).split(/\r?\n\r?\n/);
-    this.#pending = events.pop() ?? '';
+    // Events alternate with the blank lines that end them, which are handed on as they came.
+    const parts = (this.#pending + text).split(/(\r?\n\r?\n)/);
+    this.#pending = parts.pop() ?? '';
     let forwarded = '';
-    for (const event of events) {
+    for (let index = 0; index < parts.length; index += 2) {
+      const event = parts[index] ?? '';
       const usageOnly = event.split('\n').some((line) => this.#consider(line) === 'usage-only');
-      if (!usageOnly) forwarded += `${event}\n\n`;
+      if (!usageOnly) forwarded += event + (parts[index + 1] ?? '');
     }
     return forwarded;
   }
@@ -521,11 +550,17 @@ function reportsUsage(text: string): boolean {
 
 const USAGE_KEY = '"usage"';
 const NO_USAGE_YET = '"usage":null';
-const USAGE_KEY_BYTES = Buffer.from(USAGE_KEY);
-const NO_USAGE_YET_BYTES = Buffer.from(NO_USAGE_YET);
-const ERROR_KEY_BYTES = Buffer.from('"error"');
+/** A key that makes a line worth decoding: usage (other than `"usage":null`) or an error. */
+const INTERESTING_KEY = /"(?:usage"(?!:null)|error")/g;
 const LF = 0x0a;
 const CR = 0x0d;
+const encoder = new TextEncoder();
+
+function asBuffer(chunk: Uint8Array): Buffer {
+  return Buffer.isBuffer(chunk)
+    ? chunk
+    : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
 
 /** Whether `chunk` ends with a blank line, as an event does (`\n\n`, with optional CRs). */
 function endsAtEventEnd(chunk: Uint8Array): boolean {
@@ -536,21 +571,62 @@ function endsAtEventEnd(chunk: Uint8Array): boolean {
   return chunk[at] === LF;
 }
 
-/** `isPlainEvents` on bytes, for a chunk that ends where an event ends. */
-function isPlainEventBytes(chunk: Uint8Array): boolean {
-  const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-  if (bytes.includes(ERROR_KEY_BYTES)) return false;
-  const last = bytes.length - NO_USAGE_YET_BYTES.length;
-  for (
-    let at = bytes.indexOf(USAGE_KEY_BYTES);
-    at !== -1;
-    at = bytes.indexOf(USAGE_KEY_BYTES, at + 1)
-  ) {
-    if (at > last || NO_USAGE_YET_BYTES.compare(bytes, at, at + NO_USAGE_YET_BYTES.length) !== 0) {
-      return false;
+/** The data of the last `data:` line of a chunk of whole lines, decoded alone. */
+function lastDataOf(chunk: Uint8Array): string | null {
+  const bytes = asBuffer(chunk);
+  const text = bytes.toString('latin1');
+  let end = text.length;
+  while (end > 0) {
+    const start = text.lastIndexOf('\n', end - 1) + 1;
+    if (text.startsWith('data:', start)) {
+      return bytes.toString('utf8', start + 5, end).trim();
     }
+    end = start - 1;
   }
-  return true;
+  return null;
+}
+
+/**
+ * Where the event holding the line that starts at `lineStart` begins: after the blank line
+ * before it (empty, or a lone CR), or at the start of `text`.
+ */
+function eventStartBefore(text: string, lineStart: number): number {
+  let at = lineStart;
+  while (at > 0) {
+    const previousEnd = at - 1;
+    const previousStart = text.lastIndexOf('\n', previousEnd - 1) + 1;
+    const length = previousEnd - previousStart;
+    if (length === 0 || (length === 1 && text.charCodeAt(previousStart) === CR)) return at;
+    at = previousStart;
+  }
+  return 0;
+}
+
+/** Where the event holding the line that ends at `lineEnd` (its LF) ends: after its blank line. */
+function eventEndAfter(text: string, lineEnd: number): number {
+  let end = lineEnd;
+  while (end !== -1 && end + 1 < text.length) {
+    const next = end + 1;
+    if (text.charCodeAt(next) === LF) return next + 1;
+    if (text.charCodeAt(next) === CR && text.charCodeAt(next + 1) === LF) return next + 2;
+    end = text.indexOf('\n', next);
+  }
+  return text.length;
+}
+
+/** `bytes` with the given ascending, disjoint ranges left out, as a new array. */
+function withoutRanges(bytes: Uint8Array, ranges: readonly [number, number][]): Uint8Array {
+  const removed = ranges.reduce((sum, [start, end]) => sum + end - start, 0);
+  const kept = new Uint8Array(bytes.length - removed);
+  let from = 0;
+  let to = 0;
+  for (const [start, end] of ranges) {
+    kept.set(bytes.subarray(from, start), to);
+    to += start - from;
+    from = end;
+  }
+  kept.set(bytes.subarray(from), to);
+  return kept;
 }
 
 const EVENT_END = /\r?\n\r?\n$/;

@@ -239,6 +239,57 @@ describe('observeStream', () => {
     expect(ends).toMatchObject([{ end: 'complete', usage: { inputTokens: 7, outputTokens: 3 } }]);
   });
 
+  /** Reads a one-chunk stream of `text` by async iteration: the chunks and the summary. */
+  async function readWhole(text: string, options: { hideUsageChunk?: boolean } = {}) {
+    const ends: BodySummary[] = [];
+    const body = observeStream(streamOf([text]), 'sse', (s) => ends.push(s()), options);
+    const received: string[] = [];
+    for await (const chunk of body) received.push(Buffer.from(chunk).toString());
+    expect(ends).toHaveLength(1);
+    return { received, summary: ends[0] as BodySummary };
+  }
+
+  it('cuts the usage event out of a chunk that holds the whole stream, and nothing else', async () => {
+    // Over loopback, a whole stream arrives as one chunk; its text is not only ASCII.
+    const accented = 'data: {"choices":[{"delta":{"content":"déjà vu ✓"}}],"usage":null}\n\n';
+    const whole = `${first}${accented}${usageChunk}data: [DONE]\n\n`;
+
+    const hidden = await readWhole(whole, { hideUsageChunk: true });
+    expect(hidden.received).toEqual([`${first}${accented}data: [DONE]\n\n`]);
+    expect(hidden.summary).toMatchObject({
+      end: 'complete',
+      bytes: Buffer.byteLength(whole),
+      usage: { inputTokens: 7, outputTokens: 3 },
+    });
+
+    const kept = await readWhole(whole);
+    expect(kept.received).toEqual([whole]);
+    expect(kept.summary.usage).toMatchObject({ inputTokens: 7, outputTokens: 3 });
+  });
+
+  it('reads an error event among plain events, and cuts usage from CRLF streams too', async () => {
+    const failed = await readWhole(
+      `${first}data: {"error":{"message":"overloaded","type":"server_error"}}\n\n`,
+      { hideUsageChunk: true },
+    );
+    expect(failed.summary).toMatchObject({ errorType: 'server_error', errorMessage: 'overloaded' });
+
+    const crlf = (text: string) => text.replaceAll('\n', '\r\n');
+    const whole = crlf(`${first}${usageChunk}data: [DONE]\n\n`);
+    const hidden = await readWhole(whole, { hideUsageChunk: true });
+    expect(hidden.received.join('')).toBe(crlf(`${first}data: [DONE]\n\n`));
+    expect(hidden.summary.usage).toMatchObject({ inputTokens: 7 });
+
+    // Split inside the usage event, the chunks are decoded; the line ends still survive.
+    const split = observeStream(
+      streamOf([whole.slice(0, first.length + 30), whole.slice(first.length + 30)]),
+      'sse',
+      () => undefined,
+      { hideUsageChunk: true },
+    );
+    expect(await new Response(split).text()).toBe(crlf(`${first}data: [DONE]\n\n`));
+  });
+
   it('ends as cancelled when the reader stops early, as broken when the source fails', async () => {
     const ends: BodySummary[] = [];
     const early = observeStream(streamOf(parts), 'sse', (summarise) => ends.push(summarise()));
