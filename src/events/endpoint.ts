@@ -16,12 +16,27 @@ const API_WORDS = new Set(
   ).split(' '),
 );
 
+/** Templates of URLs seen lately: a client calls the same few URLs again and again. */
+const templates = new Map<string, string>();
+const MAX_REMEMBERED_URLS = 1024;
+
 /**
  * The operation a URL addresses, relative to the API root: everything up to and including
  * the first `/v1` segment is dropped, query strings are ignored, ids become `{id}` and the
  * model name in `/models/{model}` becomes `{model}`.
  */
 export function endpointTemplate(url: string): string {
+  let template = templates.get(url);
+  if (template === undefined) {
+    template = templateOf(url);
+    // URLs with resource ids are many and each seen rarely: start over rather than grow.
+    if (templates.size >= MAX_REMEMBERED_URLS) templates.clear();
+    templates.set(url, template);
+  }
+  return template;
+}
+
+function templateOf(url: string): string {
   const path = pathOf(url);
   const segments = path.split('/').filter((segment) => segment !== '');
   const v1 = segments.findIndex((segment) => segment.toLowerCase() === 'v1');
