@@ -8,12 +8,13 @@ import { randomUUID } from 'node:crypto';
 import { getLogger } from '../config/logger.js';
 import { fingerprintApiKey } from '../openai/api-key.js';
 import { currentCallScope } from '../openai/scope.js';
+import type { TagMap } from '../openai/tags.js';
 import type { OpenAiWorkloadEnv } from '../openai/workloads.js';
 import type { DebugEventRow, EventMetadata } from '../stores/types.js';
 import { buildEventRow, type EventAttribution, type ObservedAttempt } from './event-row.js';
 import { describeBodyEnd, describeFetchFailure } from './failures.js';
 import { redactDeep, truncateUtf8, type Redactor } from './redact.js';
-import { httpUrlOf, readRequestInfo, type RequestInfo } from './request-info.js';
+import { httpUrlOf, readRequestInfo } from './request-info.js';
 import {
   bodyKindOf,
   observeJsonResponse,
@@ -66,30 +67,56 @@ export interface CaptureFetchOptions {
 
 const LOOKUP_HEADERS = ['authorization', 'openai-organization', 'openai-project'];
 
+/**
+ * What an event needs to know about its request. An event is built after the response has
+ * been read, so this holds only what the event uses, not the request's headers and body.
+ */
 interface Attempt {
-  request: RequestInfo;
+  endpoint: string;
+  method: string;
+  model: string | null;
+  stream: boolean;
+  attempt: number;
+  clientRequestId: string | null;
+  keyFingerprint: string | null;
+  /** True when the request asks a chat stream for usage the caller did not ask for. */
+  injectedUsage: boolean;
   /** The request's bearer token, removed from anything the event keeps. */
-  secrets: string[];
+  secrets: readonly string[];
   startedAt: number;
   startedAtMs: number;
   attribution: EventAttribution;
+  /** The request body as text, kept only while content is captured. */
+  requestText: string | null;
+  /** Authorization, organization and project, kept only while debug details are fetched. */
+  lookupHeaders: Headers | null;
 }
 
 /** Wraps `fetch` so that every attempt the SDK makes is recorded. */
 export function createCaptureFetch(options: CaptureFetchOptions): Fetch {
   const inner = options.fetch ?? globalThis.fetch.bind(globalThis);
   if (!options.config.debugLogging) return (input, init) => inner(input, init);
-  const capture = { ...options, fetch: inner };
+  const capture: Capture = {
+    ...options,
+    fetch: inner,
+    attribution: {
+      workload: options.config.workload,
+      configuredTags: tagMapOf(options.config.tags),
+      scopeTags: undefined,
+      quotaTag: options.config.quotaTag,
+    },
+    fingerprints: new Map(),
+  };
 
   return async (input, init) => {
     const url = httpUrlOf(input);
-    const attempt = url === null ? undefined : safely(() => startAttempt(capture, url, init));
-    if (attempt === undefined) return inner(input, init);
+    const started = url === null ? undefined : safely(() => startAttempt(capture, url, init));
+    if (started === undefined) return inner(input, init);
+    const { attempt } = started;
 
     let response: Response;
     try {
-      const sent = attempt.request.injectedUsage ? withBody(init, attempt.request.body) : init;
-      response = await inner(input, sent);
+      response = await inner(input, started.init);
     } catch (error) {
       safely(() => recordFailure(capture, attempt, error));
       throw error;
@@ -98,113 +125,179 @@ export function createCaptureFetch(options: CaptureFetchOptions): Fetch {
   };
 }
 
-type Capture = CaptureFetchOptions & { fetch: Fetch };
+type Capture = CaptureFetchOptions & {
+  fetch: Fetch;
+  /** The attribution of a call made outside any `withOpenAIClientForWorkload` scope. */
+  attribution: EventAttribution;
+  /** Key fingerprints by bearer token: a client sends the same few keys again and again. */
+  fingerprints: Map<string, string>;
+};
 
-function startAttempt(capture: Capture, url: string, init: RequestInit | undefined): Attempt {
+/** At most this many keys' fingerprints are remembered; more are computed each time. */
+const MAX_REMEMBERED_KEYS = 16;
+
+function startAttempt(
+  capture: Capture,
+  url: string,
+  init: RequestInit | undefined,
+): { attempt: Attempt; init: RequestInit | undefined } {
   const scope = currentCallScope();
   const request = readRequestInfo(url, init);
-  const token = request.headers.get('authorization')?.replace(/^Bearer\s+/i, '');
-  return {
-    request,
-    secrets: token === undefined ? [] : [token],
+  const authorization = request.headers.get('authorization');
+  const token = authorization === null ? null : authorization.replace(/^Bearer\s+/i, '');
+  const attempt: Attempt = {
+    endpoint: request.endpoint,
+    method: request.method,
+    model: request.model,
+    stream: request.stream,
+    attempt: request.attempt,
+    clientRequestId: request.clientRequestId,
+    keyFingerprint: token === null ? null : fingerprintOf(capture, token),
+    injectedUsage: request.injectedUsage,
+    secrets: token === null ? [] : [token],
     startedAt: performance.now(),
     startedAtMs: Date.now(),
-    attribution: {
-      workload: capture.config.workload,
-      configuredTags: capture.config.tags,
-      scopeTags: scope?.tags,
-      quotaTag: scope?.quotaTag ?? capture.config.quotaTag,
-    },
+    attribution:
+      scope === undefined
+        ? capture.attribution
+        : {
+            ...capture.attribution,
+            scopeTags: scope.tags,
+            quotaTag: scope.quotaTag ?? capture.attribution.quotaTag,
+          },
+    requestText: capture.content.captureContent ? request.bodyText : null,
+    lookupHeaders: capture.onRecorded === undefined ? null : lookupHeadersOf(request.headers),
+  };
+  return {
+    attempt,
+    init: request.injectedUsage ? withBody(init, request.body) : init,
   };
 }
 
+function fingerprintOf(capture: Capture, token: string): string {
+  let fingerprint = capture.fingerprints.get(token);
+  if (fingerprint === undefined) {
+    fingerprint = fingerprintApiKey(token);
+    if (capture.fingerprints.size < MAX_REMEMBERED_KEYS)
+      capture.fingerprints.set(token, fingerprint);
+  }
+  return fingerprint;
+}
+
+function lookupHeadersOf(requestHeaders: Headers): Headers {
+  const headers = new Headers();
+  for (const name of LOOKUP_HEADERS) {
+    const value = requestHeaders.get(name);
+    if (value !== null) headers.set(name, value);
+  }
+  return headers;
+}
+
+function tagMapOf(tags: readonly string[]): TagMap {
+  const map: TagMap = new Map();
+  for (const tag of tags) {
+    const colon = tag.indexOf(':');
+    map.set(tag.slice(0, colon), tag.slice(colon + 1));
+  }
+  return map;
+}
+
+/**
+ * Follows the response's body to its end, then hands the sink a builder for the event. The
+ * builder keeps the status and headers, not the response, so that neither the response
+ * nor its body outlives the caller's use of it while the event waits to be built.
+ */
 function watchResponse(capture: Capture, attempt: Attempt, response: Response): Response {
   const headersAt = performance.now();
+  const { status, headers } = response;
+  const seen: SeenResponse = { status, headers, headersAt };
   if (response.body === null) {
     const summary = emptyBody(headersAt);
-    capture.sink().defer(() => responseRow(capture, attempt, response, headersAt, summary));
+    capture.sink().defer(() => responseRow(capture, attempt, seen, summary));
     return response;
   }
-  const kind = bodyKindOf(response.headers.get('content-type'));
+  const kind = bodyKindOf(headers.get('content-type'));
   const onEnd = (summarise: () => BodySummary): void =>
-    capture.sink().defer(() => responseRow(capture, attempt, response, headersAt, summarise()));
+    capture.sink().defer(() => responseRow(capture, attempt, seen, summarise()));
   const keepText = capture.content.captureContent;
   if (kind === 'json') return observeJsonResponse(response, onEnd, { keepText });
 
   // Observed in place: the response's own readers, `clone()` included, read its body
   // through the stream's methods, so the response itself can go back to the SDK.
   observeStream(response.body, kind, onEnd, {
-    hideUsageChunk: attempt.request.injectedUsage,
+    hideUsageChunk: attempt.injectedUsage,
     keepText,
   });
   return response;
 }
 
+interface SeenResponse {
+  status: number;
+  headers: Headers;
+  headersAt: number;
+}
+
 function recordFailure(capture: Capture, attempt: Attempt, error: unknown): void {
   const elapsedMs = performance.now() - attempt.startedAt;
   const failure = describeFetchFailure(error, elapsedMs, capture.timeoutMs);
-  const row = buildEventRow(attempt.attribution, {
-    ...observation(capture, attempt, null),
-    durationMs: elapsedMs,
-    errorType: failure.errorType,
-    errorMessage: capture.redact(failure.errorMessage, attempt.secrets),
-  });
-  capture.sink().record(row);
+  const observed = attemptObservation(capture, attempt, null);
+  observed.durationMs = elapsedMs;
+  observed.errorType = failure.errorType;
+  observed.errorMessage = capture.redact(failure.errorMessage, attempt.secrets);
+  capture.sink().record(buildEventRow(attempt.attribution, observed));
 }
 
 function responseRow(
   capture: Capture,
   attempt: Attempt,
-  response: Response,
-  headersAt: number,
+  response: SeenResponse,
   summary: BodySummary,
 ): DebugEventRow {
-  const { headers } = response;
+  const { headers, headersAt } = response;
   const requestId = headers.get('x-request-id');
   const broken = summary.end === 'complete' ? undefined : describeBodyEnd(summary);
-  const firstChunkAt = attempt.request.stream ? summary.firstChunkAt : null;
-  const row = buildEventRow(attempt.attribution, {
-    ...observation(capture, attempt, requestId),
-    model: attempt.request.model ?? summary.model,
-    statusCode: response.status,
-    organization: headers.get('openai-organization') ?? capture.config.organization,
-    latencyMs: headersAt - attempt.startedAt,
-    durationMs: summary.endedAt - attempt.startedAt,
-    firstChunkMs: firstChunkAt === null ? null : firstChunkAt - attempt.startedAt,
-    processingMs: numberOrNull(headers.get('openai-processing-ms')),
-    usage: summary.usage,
-    errorType: redactOrNull(capture, attempt, summary.errorType ?? broken?.errorType ?? null),
-    errorMessage: redactOrNull(
-      capture,
-      attempt,
-      summary.errorMessage ?? broken?.errorMessage ?? null,
-    ),
-    ratelimit: rateLimitsOf(headers),
-    content: capturedContent(capture, attempt, summary.text),
-  });
-  if (requestId !== null) capture.onRecorded?.(debugLookup(capture, attempt, row));
+  const firstChunkAt = attempt.stream ? summary.firstChunkAt : null;
+  const observed = attemptObservation(capture, attempt, requestId);
+  observed.model = attempt.model ?? summary.model;
+  observed.statusCode = response.status;
+  observed.organization = headers.get('openai-organization') ?? capture.config.organization;
+  observed.latencyMs = headersAt - attempt.startedAt;
+  observed.durationMs = summary.endedAt - attempt.startedAt;
+  observed.firstChunkMs = firstChunkAt === null ? null : firstChunkAt - attempt.startedAt;
+  observed.processingMs = numberOrNull(headers.get('openai-processing-ms'));
+  observed.usage = summary.usage;
+  observed.errorType = redactOrNull(capture, attempt, summary.errorType ?? broken?.errorType);
+  observed.errorMessage = redactOrNull(
+    capture,
+    attempt,
+    summary.errorMessage ?? broken?.errorMessage,
+  );
+  observed.ratelimit = rateLimitsOf(headers);
+  observed.content = capturedContent(capture, attempt, summary.text);
+  const row = buildEventRow(attempt.attribution, observed);
+  if (requestId !== null && attempt.lookupHeaders !== null) {
+    capture.onRecorded?.(debugLookup(capture, attempt, attempt.lookupHeaders, row));
+  }
   return row;
 }
 
 /** The fields every event of an attempt has, with nothing yet known about the response. */
-function observation(
+function attemptObservation(
   capture: Capture,
   attempt: Attempt,
   requestId: string | null,
 ): ObservedAttempt {
-  const { request } = attempt;
-  const authorization = request.headers.get('authorization');
   return {
     requestId: requestId ?? `local_${randomUUID()}`,
     requestIdSource: requestId === null ? 'local' : 'header',
-    attempt: request.attempt,
+    attempt: attempt.attempt,
     startedAtMs: attempt.startedAtMs,
-    endpoint: request.endpoint,
-    method: request.method,
-    model: request.model,
+    endpoint: attempt.endpoint,
+    method: attempt.method,
+    model: attempt.model,
     statusCode: null,
     organization: capture.config.organization,
-    stream: request.stream,
+    stream: attempt.stream,
     latencyMs: null,
     durationMs: null,
     firstChunkMs: null,
@@ -213,9 +306,8 @@ function observation(
     errorType: null,
     errorMessage: null,
     ratelimit: undefined,
-    clientRequestId: request.clientRequestId,
-    keyFingerprint:
-      authorization === null ? null : fingerprintApiKey(authorization.replace(/^Bearer\s+/i, '')),
+    clientRequestId: attempt.clientRequestId,
+    keyFingerprint: attempt.keyFingerprint,
     content: capturedContent(capture, attempt, null),
   };
 }
@@ -228,7 +320,7 @@ function capturedContent(
   if (!capture.content.captureContent) return undefined;
   const redact = (text: string) => capture.redact(text, attempt.secrets);
   const limit = capture.content.contentMaxBytes;
-  const request = truncateUtf8(redact(attempt.request.bodyText ?? ''), limit);
+  const request = truncateUtf8(redact(attempt.requestText ?? ''), limit);
   const response = truncateUtf8(redact(responseText ?? ''), limit);
   return {
     request: request.text,
@@ -237,18 +329,22 @@ function capturedContent(
   };
 }
 
-function debugLookup(capture: Capture, attempt: Attempt, row: DebugEventRow): DebugLookup {
-  const headers = new Headers();
-  for (const name of LOOKUP_HEADERS) {
-    const value = attempt.request.headers.get(name);
-    if (value !== null) headers.set(name, value);
-  }
+function debugLookup(
+  capture: Capture,
+  attempt: Attempt,
+  headers: Headers,
+  row: DebugEventRow,
+): DebugLookup {
   const redact = (text: string) => capture.redact(text, attempt.secrets);
   return { row, baseUrl: capture.baseUrl, headers, fetch: capture.fetch, redact };
 }
 
-function redactOrNull(capture: Capture, attempt: Attempt, text: string | null): string | null {
-  return text === null ? null : capture.redact(text, attempt.secrets);
+function redactOrNull(
+  capture: Capture,
+  attempt: Attempt,
+  text: string | null | undefined,
+): string | null {
+  return text === null || text === undefined ? null : capture.redact(text, attempt.secrets);
 }
 
 /** A debug payload with every string redacted, for storing. */

@@ -9,7 +9,7 @@ import type { TokenUsage } from './usage.js';
 export interface EventAttribution {
   workload: string;
   /** Configured tags, already merged for the workload (`workload:finance-<env>` included). */
-  configuredTags: readonly string[];
+  configuredTags: TagMap;
   /** Tags from `withOpenAIClientForWorkload`. */
   scopeTags: TagMap | undefined;
   quotaTag: string | null;
@@ -54,18 +54,14 @@ export function eventTags(
   statusClass: StatusClass,
   quotaTag: string | null,
 ): string[] {
-  const contextTags: TagMap = new Map([['endpoint', context.endpoint]]);
-  if (context.model !== null) contextTags.set('model', tagValue(context.model));
-  if (context.organization !== null) contextTags.set('org', tagValue(context.organization));
-  contextTags.set('status', statusClass);
-  if (quotaTag !== null) contextTags.set('quota', quotaTag);
-
-  const configured: TagMap = new Map();
-  for (const tag of attribution.configuredTags) {
-    const colon = tag.indexOf(':');
-    configured.set(tag.slice(0, colon), tag.slice(colon + 1));
-  }
-  return formatTags(mergeTags(configured, attribution.scopeTags, contextTags));
+  // A key set again keeps its place and takes the later value.
+  const tags = mergeTags(attribution.configuredTags, attribution.scopeTags);
+  tags.set('endpoint', context.endpoint);
+  if (context.model !== null) tags.set('model', tagValue(context.model));
+  if (context.organization !== null) tags.set('org', tagValue(context.organization));
+  tags.set('status', statusClass);
+  if (quotaTag !== null) tags.set('quota', quotaTag);
+  return formatTags(tags);
 }
 
 export function buildEventRow(
