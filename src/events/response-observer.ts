@@ -91,6 +91,7 @@ class BodyTracker {
     if (this.#ended) return;
     this.#ended = true;
     const endedAt = performance.now();
+    this.#collector?.settle(end);
     const firstChunkAt = this.#firstChunkAt;
     const bytes = this.#bytes;
     this.#onEnd(() => {
@@ -470,10 +471,20 @@ class SseCollector {
     return encoder.encode(rest);
   }
 
+  /**
+   * The stream has ended. Only the summary of a cancelled stream looks at its last event, so
+   * the last chunk handed on undecoded is read now or let go, rather than kept for later.
+   */
+  settle(end: BodyEnd): void {
+    if (end === 'cancelled' && this.#lastPlainChunk !== null) {
+      this.#lastData = lastDataOf(this.#lastPlainChunk);
+    }
+    this.#lastPlainChunk = null;
+  }
+
   /** `end` tells whether to check that the last event was JSON: a reader that gave up. */
   summary(end: BodyEnd): ParsedBody {
     const text = this.#keepText ? this.#text : null;
-    if (this.#lastPlainChunk !== null) this.#lastData = lastDataOf(this.#lastPlainChunk);
     if (end === 'cancelled' && this.#lastData !== null && this.#lastData !== '[DONE]') {
       const last = this.#lastData === this.#lastInteresting ? true : tryParse(this.#lastData);
       if (last === undefined) return { ...INVALID_JSON, text };
