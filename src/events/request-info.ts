@@ -81,9 +81,7 @@ function modelOfBody(body: RequestInit['body'], parsed: ParsedBody): string | nu
     const session = parsed.session;
     return isObject(session) && typeof session.model === 'string' ? session.model : null;
   }
-  if (typeof body === 'string') {
-    return /"model"\s*:\s*"([^"\\]{1,200})"/.exec(body.slice(0, 4096))?.[1] ?? null;
-  }
+  if (typeof body === 'string') return stringAfterKey(body, '"model"', SCANNED_CHARS);
   if (body instanceof FormData) {
     const model = body.get('model');
     return typeof model === 'string' ? model : null;
@@ -95,11 +93,61 @@ function streamOfBody(body: RequestInit['body'], parsed: ParsedBody): boolean {
   if (parsed !== undefined) return parsed.stream === true;
   if (typeof body === 'string') {
     // The SDK adds `stream` after the caller's parameters, so look at both ends.
-    const pattern = /"stream"\s*:\s*true/;
-    return pattern.test(body.slice(0, 4096)) || pattern.test(body.slice(-512));
+    return (
+      isTrueAfterKey(body, '"stream"', 0, SCANNED_CHARS) ||
+      isTrueAfterKey(body, '"stream"', body.length - 512, body.length)
+    );
   }
   if (body instanceof FormData) return body.get('stream') === 'true';
   return false;
+}
+
+/** How far into a large body, which is scanned rather than parsed, to look for a key. */
+const SCANNED_CHARS = 4096;
+
+/**
+ * The value of the first `key` (written with its quotes) within `text`'s first `limit`
+ * characters whose value is a plain string of 1 to 200 characters. A quoted key cannot
+ * occur inside a JSON string, whose quotes are escaped.
+ */
+function stringAfterKey(text: string, key: string, limit: number): string | null {
+  for (let at = text.indexOf(key); at !== -1 && at < limit; at = text.indexOf(key, at + 1)) {
+    let start = skipSpace(text, at + key.length);
+    if (text.charCodeAt(start) !== COLON) continue;
+    start = skipSpace(text, start + 1);
+    if (text.charCodeAt(start) !== QUOTE) continue;
+    const end = text.indexOf('"', start + 1);
+    const length = end - start - 1;
+    if (end === -1 || length < 1 || length > 200) continue;
+    const value = text.slice(start + 1, end);
+    if (!value.includes('\\')) return value;
+  }
+  return null;
+}
+
+/** Whether a `key` (written with its quotes) between `from` and `to` has the value `true`. */
+function isTrueAfterKey(text: string, key: string, from: number, to: number): boolean {
+  for (let at = text.indexOf(key, Math.max(0, from)); at !== -1 && at < to;) {
+    let next = skipSpace(text, at + key.length);
+    if (text.charCodeAt(next) === COLON) {
+      next = skipSpace(text, next + 1);
+      if (text.startsWith('true', next)) return true;
+    }
+    at = text.indexOf(key, at + 1);
+  }
+  return false;
+}
+
+const COLON = 0x3a;
+const QUOTE = 0x22;
+
+function skipSpace(text: string, from: number): number {
+  let at = from;
+  for (;;) {
+    const code = text.charCodeAt(at);
+    if (code !== 0x20 && code !== 0x0a && code !== 0x0d && code !== 0x09) return at;
+    at += 1;
+  }
 }
 
 /**

@@ -676,12 +676,18 @@ function nativeBody(response: Response): ReadableStream<Uint8Array> | null {
  * response from outliving its caller's use of it.
  */
 function summaryOf(value: unknown, raw: string, endedAt: number, keepText: boolean) {
+  const parsed = value === INVALID ? INVALID_JSON : parseBodyValue(value, null);
   const summary: BodySummary = {
-    ...EMPTY_SUMMARY,
+    end: 'complete',
     endedAt,
+    firstChunkAt: null,
     bytes: Buffer.byteLength(raw),
-    ...(value === INVALID ? { ...INVALID_JSON, text: raw } : parseBodyValue(value, null)),
-    text: keepText ? raw : null,
+    usage: parsed.usage,
+    model: parsed.model,
+    errorType: parsed.errorType,
+    errorMessage: parsed.errorMessage,
+    text: keepText || value === INVALID ? raw : null,
+    failure: undefined,
   };
   return (): BodySummary => summary;
 }
