@@ -7,14 +7,15 @@ import { randomUUID } from 'node:crypto';
 
 import { getLogger } from '../config/logger.js';
 import { fingerprintApiKey } from '../openai/api-key.js';
-import { currentCallScope } from '../openai/scope.js';
+import { currentCallScope, type CallScope } from '../openai/scope.js';
 import type { TagMap } from '../openai/tags.js';
 import type { OpenAiWorkloadEnv } from '../openai/workloads.js';
 import type { DebugEventRow, EventMetadata } from '../stores/types.js';
 import { buildEventRow, type EventAttribution, type ObservedAttempt } from './event-row.js';
 import { describeBodyEnd, describeFetchFailure } from './failures.js';
 import { redactDeep, truncateUtf8, type Redactor } from './redact.js';
-import { httpUrlOf, readRequestInfo } from './request-info.js';
+import { endpointTemplate } from './endpoint.js';
+import { httpUrlOf, readRequestInfo, type RequestInfo } from './request-info.js';
 import {
   bodyKindOf,
   observeJsonResponse,
@@ -67,11 +68,8 @@ export interface CaptureFetchOptions {
 
 const LOOKUP_HEADERS = ['authorization', 'openai-organization', 'openai-project'];
 
-/**
- * What an event needs to know about its request. An event is built after the response has
- * been read, so this holds only what the event uses, not the request's headers and body.
- */
-interface Attempt {
+/** What an event says about its request. */
+interface RequestFacts {
   endpoint: string;
   method: string;
   model: string | null;
@@ -79,18 +77,32 @@ interface Attempt {
   attempt: number;
   clientRequestId: string | null;
   keyFingerprint: string | null;
-  /** True when the request asks a chat stream for usage the caller did not ask for. */
-  injectedUsage: boolean;
   /** The request's bearer token, removed from anything the event keeps. */
   secrets: readonly string[];
-  startedAt: number;
-  startedAtMs: number;
   attribution: EventAttribution;
   /** The request body as text, kept only while content is captured. */
   requestText: string | null;
   /** Authorization, organization and project, kept only while debug details are fetched. */
   lookupHeaders: Headers | null;
 }
+
+/**
+ * One attempt, as the caller's path sees it: when it started, the scope it was made in and
+ * its request. Reading the request is left to the event's build, off the caller's path,
+ * unless it has to happen now: a chat stream's body may need rewriting, and a large or
+ * non-text body is not held until the event is built.
+ */
+interface Attempt {
+  startedAt: number;
+  startedAtMs: number;
+  scope: CallScope | undefined;
+  /** True when the request asks a chat stream for usage the caller did not ask for. */
+  injectedUsage: boolean;
+  request: RequestFacts | (() => RequestFacts);
+}
+
+/** Request bodies up to this many characters are read when the event is built. */
+const MAX_DEFERRED_BODY_CHARS = 32 * 1024;
 
 /** Wraps `fetch` so that every attempt the SDK makes is recorded. */
 export function createCaptureFetch(options: CaptureFetchOptions): Fetch {
@@ -108,20 +120,27 @@ export function createCaptureFetch(options: CaptureFetchOptions): Fetch {
     fingerprints: new Map(),
   };
 
-  return async (input, init) => {
+  return (input, init) => {
     const url = httpUrlOf(input);
     const started = url === null ? undefined : safely(() => startAttempt(capture, url, init));
     if (started === undefined) return inner(input, init);
     const { attempt } = started;
 
-    let response: Response;
+    let pending: Promise<Response>;
     try {
-      response = await inner(input, started.init);
+      pending = inner(input, started.init);
     } catch (error) {
       safely(() => recordFailure(capture, attempt, error));
       throw error;
     }
-    return safely(() => watchResponse(capture, attempt, response)) ?? response;
+    // One promise step between the fetch and the SDK, as without instrumentation.
+    return pending.then(
+      (response) => safely(() => watchResponse(capture, attempt, response)) ?? response,
+      (error: unknown) => {
+        safely(() => recordFailure(capture, attempt, error));
+        throw error;
+      },
+    );
   };
 }
 
@@ -141,11 +160,34 @@ function startAttempt(
   url: string,
   init: RequestInit | undefined,
 ): { attempt: Attempt; init: RequestInit | undefined } {
-  const scope = currentCallScope();
+  const attempt: Attempt = {
+    startedAt: performance.now(),
+    startedAtMs: Date.now(),
+    scope: currentCallScope(),
+    injectedUsage: false,
+    request: () => requestFacts(capture, attempt.scope, readRequestInfo(url, init)),
+  };
+  const body = init?.body;
+  const readLater =
+    body === undefined ||
+    body === null ||
+    (typeof body === 'string' && body.length <= MAX_DEFERRED_BODY_CHARS);
+  if (readLater && endpointTemplate(url) !== '/chat/completions') return { attempt, init };
+
   const request = readRequestInfo(url, init);
+  attempt.request = requestFacts(capture, attempt.scope, request);
+  attempt.injectedUsage = request.injectedUsage;
+  return { attempt, init: request.injectedUsage ? withBody(init, request.body) : init };
+}
+
+function requestFacts(
+  capture: Capture,
+  scope: CallScope | undefined,
+  request: RequestInfo,
+): RequestFacts {
   const authorization = request.headers.get('authorization');
   const token = authorization === null ? null : authorization.replace(/^Bearer\s+/i, '');
-  const attempt: Attempt = {
+  return {
     endpoint: request.endpoint,
     method: request.method,
     model: request.model,
@@ -153,10 +195,7 @@ function startAttempt(
     attempt: request.attempt,
     clientRequestId: request.clientRequestId,
     keyFingerprint: token === null ? null : fingerprintOf(capture, token),
-    injectedUsage: request.injectedUsage,
     secrets: token === null ? [] : [token],
-    startedAt: performance.now(),
-    startedAtMs: Date.now(),
     attribution:
       scope === undefined
         ? capture.attribution
@@ -168,10 +207,12 @@ function startAttempt(
     requestText: capture.content.captureContent ? request.bodyText : null,
     lookupHeaders: capture.onRecorded === undefined ? null : lookupHeadersOf(request.headers),
   };
-  return {
-    attempt,
-    init: request.injectedUsage ? withBody(init, request.body) : init,
-  };
+}
+
+/** The attempt's request facts, read now if they were left for the build. */
+function factsOf(attempt: Attempt): RequestFacts {
+  if (typeof attempt.request === 'function') attempt.request = attempt.request();
+  return attempt.request;
 }
 
 function fingerprintOf(capture: Capture, token: string): string {
@@ -240,11 +281,12 @@ interface SeenResponse {
 function recordFailure(capture: Capture, attempt: Attempt, error: unknown): void {
   const elapsedMs = performance.now() - attempt.startedAt;
   const failure = describeFetchFailure(error, elapsedMs, capture.timeoutMs);
-  const observed = attemptObservation(capture, attempt, null);
+  const request = factsOf(attempt);
+  const observed = attemptObservation(capture, attempt, request, null);
   observed.durationMs = elapsedMs;
   observed.errorType = failure.errorType;
-  observed.errorMessage = capture.redact(failure.errorMessage, attempt.secrets);
-  capture.sink().record(buildEventRow(attempt.attribution, observed));
+  observed.errorMessage = capture.redact(failure.errorMessage, request.secrets);
+  capture.sink().record(buildEventRow(request.attribution, observed));
 }
 
 function responseRow(
@@ -254,11 +296,12 @@ function responseRow(
   summary: BodySummary,
 ): DebugEventRow {
   const { headers, headersAt } = response;
+  const request = factsOf(attempt);
   const requestId = headers.get('x-request-id');
   const broken = summary.end === 'complete' ? undefined : describeBodyEnd(summary);
-  const firstChunkAt = attempt.stream ? summary.firstChunkAt : null;
-  const observed = attemptObservation(capture, attempt, requestId);
-  observed.model = attempt.model ?? summary.model;
+  const firstChunkAt = request.stream ? summary.firstChunkAt : null;
+  const observed = attemptObservation(capture, attempt, request, requestId);
+  observed.model = request.model ?? summary.model;
   observed.statusCode = response.status;
   observed.organization = headers.get('openai-organization') ?? capture.config.organization;
   observed.latencyMs = headersAt - attempt.startedAt;
@@ -266,17 +309,17 @@ function responseRow(
   observed.firstChunkMs = firstChunkAt === null ? null : firstChunkAt - attempt.startedAt;
   observed.processingMs = numberOrNull(headers.get('openai-processing-ms'));
   observed.usage = summary.usage;
-  observed.errorType = redactOrNull(capture, attempt, summary.errorType ?? broken?.errorType);
+  observed.errorType = redactOrNull(capture, request, summary.errorType ?? broken?.errorType);
   observed.errorMessage = redactOrNull(
     capture,
-    attempt,
+    request,
     summary.errorMessage ?? broken?.errorMessage,
   );
   observed.ratelimit = rateLimitsOf(headers);
-  observed.content = capturedContent(capture, attempt, summary.text);
-  const row = buildEventRow(attempt.attribution, observed);
-  if (requestId !== null && attempt.lookupHeaders !== null) {
-    capture.onRecorded?.(debugLookup(capture, attempt, attempt.lookupHeaders, row));
+  observed.content = capturedContent(capture, request, summary.text);
+  const row = buildEventRow(request.attribution, observed);
+  if (requestId !== null && request.lookupHeaders !== null) {
+    capture.onRecorded?.(debugLookup(capture, request, request.lookupHeaders, row));
   }
   return row;
 }
@@ -285,19 +328,20 @@ function responseRow(
 function attemptObservation(
   capture: Capture,
   attempt: Attempt,
+  request: RequestFacts,
   requestId: string | null,
 ): ObservedAttempt {
   return {
     requestId: requestId ?? `local_${randomUUID()}`,
     requestIdSource: requestId === null ? 'local' : 'header',
-    attempt: attempt.attempt,
+    attempt: request.attempt,
     startedAtMs: attempt.startedAtMs,
-    endpoint: attempt.endpoint,
-    method: attempt.method,
-    model: attempt.model,
+    endpoint: request.endpoint,
+    method: request.method,
+    model: request.model,
     statusCode: null,
     organization: capture.config.organization,
-    stream: attempt.stream,
+    stream: request.stream,
     latencyMs: null,
     durationMs: null,
     firstChunkMs: null,
@@ -306,45 +350,45 @@ function attemptObservation(
     errorType: null,
     errorMessage: null,
     ratelimit: undefined,
-    clientRequestId: attempt.clientRequestId,
-    keyFingerprint: attempt.keyFingerprint,
-    content: capturedContent(capture, attempt, null),
+    clientRequestId: request.clientRequestId,
+    keyFingerprint: request.keyFingerprint,
+    content: capturedContent(capture, request, null),
   };
 }
 
 function capturedContent(
   capture: Capture,
-  attempt: Attempt,
+  request: RequestFacts,
   responseText: string | null,
 ): EventMetadata['content'] {
   if (!capture.content.captureContent) return undefined;
-  const redact = (text: string) => capture.redact(text, attempt.secrets);
+  const redact = (text: string) => capture.redact(text, request.secrets);
   const limit = capture.content.contentMaxBytes;
-  const request = truncateUtf8(redact(attempt.requestText ?? ''), limit);
-  const response = truncateUtf8(redact(responseText ?? ''), limit);
+  const sent = truncateUtf8(redact(request.requestText ?? ''), limit);
+  const received = truncateUtf8(redact(responseText ?? ''), limit);
   return {
-    request: request.text,
-    response: response.text,
-    truncated: request.truncated || response.truncated,
+    request: sent.text,
+    response: received.text,
+    truncated: sent.truncated || received.truncated,
   };
 }
 
 function debugLookup(
   capture: Capture,
-  attempt: Attempt,
+  request: RequestFacts,
   headers: Headers,
   row: DebugEventRow,
 ): DebugLookup {
-  const redact = (text: string) => capture.redact(text, attempt.secrets);
+  const redact = (text: string) => capture.redact(text, request.secrets);
   return { row, baseUrl: capture.baseUrl, headers, fetch: capture.fetch, redact };
 }
 
 function redactOrNull(
   capture: Capture,
-  attempt: Attempt,
+  request: RequestFacts,
   text: string | null | undefined,
 ): string | null {
-  return text === null || text === undefined ? null : capture.redact(text, attempt.secrets);
+  return text === null || text === undefined ? null : capture.redact(text, request.secrets);
 }
 
 /** A debug payload with every string redacted, for storing. */

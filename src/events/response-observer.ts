@@ -692,45 +692,52 @@ function summaryOf(value: unknown, raw: string, endedAt: number, keepText: boole
   return (): BodySummary => summary;
 }
 
-async function readText(response: ObservedResponse): Promise<string> {
-  try {
-    return await Response.prototype.text.call(response);
-  } catch (error) {
-    const endedAt = performance.now();
-    response[OBSERVATION].finish(() => ({
-      ...EMPTY_SUMMARY,
-      end: 'broken',
-      endedAt,
-      failure: error,
-    }));
-    throw error;
-  }
+/**
+ * Reads the body as text natively and hands it to `then` with the time it ended; a body
+ * that fails to arrive ends the observation as broken. One promise step, as the native
+ * readers take, so that observing adds no turns to the caller's wait.
+ */
+function readText<T>(
+  response: ObservedResponse,
+  then: (raw: string, endedAt: number, observation: JsonObservation) => T,
+): Promise<T> {
+  return Response.prototype.text.call(response).then(
+    (raw) => then(raw, performance.now(), response[OBSERVATION]),
+    (error: unknown) => {
+      const endedAt = performance.now();
+      response[OBSERVATION].finish(() => ({
+        ...EMPTY_SUMMARY,
+        end: 'broken',
+        endedAt,
+        failure: error,
+      }));
+      throw error;
+    },
+  );
 }
 
 const readers: Record<BodyReader, (this: ObservedResponse) => Promise<unknown>> = {
-  async text() {
-    const raw = await readText(this);
-    const endedAt = performance.now();
-    const { finish, keepText } = this[OBSERVATION];
-    finish(() => {
-      const value = raw.trim() === '' ? undefined : (tryParse(raw) ?? INVALID);
-      return summaryOf(value, raw, endedAt, keepText)();
+  text() {
+    return readText(this, (raw, endedAt, { finish, keepText }) => {
+      finish(() => {
+        const value = raw.trim() === '' ? undefined : (tryParse(raw) ?? INVALID);
+        return summaryOf(value, raw, endedAt, keepText)();
+      });
+      return raw;
     });
-    return raw;
   },
-  async json() {
-    const raw = await readText(this);
-    const endedAt = performance.now();
-    const { finish, keepText } = this[OBSERVATION];
-    let value: unknown;
-    try {
-      value = JSON.parse(raw);
-    } catch (error) {
-      finish(summaryOf(INVALID, raw, endedAt, keepText));
-      throw error;
-    }
-    finish(summaryOf(value, raw, endedAt, keepText));
-    return value;
+  json() {
+    return readText(this, (raw, endedAt, { finish, keepText }) => {
+      let value: unknown;
+      try {
+        value = JSON.parse(raw);
+      } catch (error) {
+        finish(summaryOf(INVALID, raw, endedAt, keepText));
+        throw error;
+      }
+      finish(summaryOf(value, raw, endedAt, keepText));
+      return value;
+    });
   },
   async arrayBuffer() {
     return encodeText(await readers.text.call(this)).buffer;
