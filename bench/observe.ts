@@ -60,6 +60,37 @@ function sseSource(): ReadableStream<Uint8Array> {
   });
 }
 
+/**
+ * A longer chat stream as it arrives over loopback, where the server's writes come
+ * together: 40 content events of the API's size and the usage event, in one chunk of
+ * about 10 KB.
+ */
+const WHOLE_STREAM = encoder.encode(
+  [
+    ...Array.from(
+      { length: 40 },
+      (_, i) =>
+        `data: {"id":"chatcmpl-bench","object":"chat.completion.chunk","created":1796383968,` +
+        `"model":"gpt-4.1-mini","system_fingerprint":"fp_bench","usage":null,"choices":` +
+        `[{"index":0,"delta":{"content":" token ${i}"},"logprobs":null,"finish_reason":null}]}\n\n`,
+    ),
+    'data: {"id":"chatcmpl-bench","object":"chat.completion.chunk","choices":[],"usage":' +
+      '{"prompt_tokens":16,"completion_tokens":40,"total_tokens":56}}\n\n',
+    'data: [DONE]\n\n',
+  ].join(''),
+);
+
+function wholeStreamSource(): ReadableStream<Uint8Array> {
+  let sent = false;
+  return new ReadableStream({
+    pull(controller) {
+      if (sent) controller.close();
+      else controller.enqueue(WHOLE_STREAM);
+      sent = true;
+    },
+  });
+}
+
 /** Reads a stream the way the SDK reads server-sent events. */
 async function iterate(body: ReadableStream<Uint8Array> | null): Promise<number> {
   let bytes = 0;
@@ -101,6 +132,13 @@ const COMPARISONS: Record<string, Record<string, Variant>> = {
       });
       return iterate(new Response(body, { headers: source.headers }).body);
     },
+  },
+  'chat stream, 10 KB in one chunk, async iteration': {
+    native: () => iterate(wholeStreamSource()),
+    'observed, usage hidden': () =>
+      iterate(observeStream(wholeStreamSource(), 'sse', ignoreEnd, { hideUsageChunk: true })),
+    "observed, usage the caller's": () =>
+      iterate(observeStream(wholeStreamSource(), 'sse', ignoreEnd, { hideUsageChunk: false })),
   },
   'request, read before sending': {
     native: () => undefined,
