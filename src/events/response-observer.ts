@@ -160,18 +160,28 @@ export function observeBody(
   return trackingStream(reader, new BodyTracker(kind, onEnd, options));
 }
 
-const STREAM_OBSERVATION = Symbol('openai-ops.stream-observation');
-
 interface StreamObservation {
   tracker: BodyTracker;
   /** The tracking stream behind every way of reading other than async iteration. */
   tracked: ReadableStream<Uint8Array> | undefined;
 }
 
-type ObservedStream = ReadableStream<Uint8Array> & { [STREAM_OBSERVATION]: StreamObservation };
+/**
+ * Observations by stream (and, below, by response). Kept aside rather than as a property
+ * of the object: a property added to a stream or a response, like any change to its
+ * shape, slowed every later use of it by the SDK and by undici (about 1% of a loopback
+ * call in the overhead benchmark); a prototype given to it costs little.
+ */
+const streamObservations = new WeakMap<ReadableStream<Uint8Array>, StreamObservation>();
 
-function trackedOf(stream: ObservedStream): ReadableStream<Uint8Array> {
-  const observation = stream[STREAM_OBSERVATION];
+function streamObservationOf(stream: ReadableStream<Uint8Array>): StreamObservation {
+  const observation = streamObservations.get(stream);
+  if (observation === undefined) throw new TypeError('the stream is not observed');
+  return observation;
+}
+
+function trackedOf(stream: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+  const observation = streamObservationOf(stream);
   observation.tracked ??= trackingStream(
     ReadableStream.prototype.getReader.call(stream) as ReadableStreamDefaultReader<Uint8Array>,
     observation.tracker,
@@ -185,10 +195,10 @@ function trackedOf(stream: ObservedStream): ReadableStream<Uint8Array> {
  * microseconds per chunk, where a stream between the two costs a few tens.
  */
 function trackingIterator(
-  stream: ObservedStream,
+  stream: ReadableStream<Uint8Array>,
   options?: { preventCancel?: boolean },
 ): AsyncIterableIterator<Uint8Array> {
-  const { tracker } = stream[STREAM_OBSERVATION];
+  const { tracker } = streamObservationOf(stream);
   const inner = ReadableStream.prototype.values.call(stream, options) as AsyncIterator<Uint8Array>;
   let done = false;
   const iterator: AsyncIterableIterator<Uint8Array> = {
@@ -234,21 +244,21 @@ const observedStreamPrototype = Object.create(ReadableStream.prototype, {
   values: {
     configurable: true,
     writable: true,
-    value(this: ObservedStream, options?: { preventCancel?: boolean }) {
+    value(this: ReadableStream<Uint8Array>, options?: { preventCancel?: boolean }) {
       return trackingIterator(this, options);
     },
   },
   [Symbol.asyncIterator]: {
     configurable: true,
     writable: true,
-    value(this: ObservedStream, options?: { preventCancel?: boolean }) {
+    value(this: ReadableStream<Uint8Array>, options?: { preventCancel?: boolean }) {
       return trackingIterator(this, options);
     },
   },
   getReader: {
     configurable: true,
     writable: true,
-    value(this: ObservedStream, options?: { mode: 'byob' }) {
+    value(this: ReadableStream<Uint8Array>, options?: { mode: 'byob' }) {
       const tracked = trackedOf(this);
       return options === undefined ? tracked.getReader() : tracked.getReader(options);
     },
@@ -257,7 +267,7 @@ const observedStreamPrototype = Object.create(ReadableStream.prototype, {
     configurable: true,
     writable: true,
     value(
-      this: ObservedStream,
+      this: ReadableStream<Uint8Array>,
       destination: WritableStream<Uint8Array>,
       options?: StreamPipeOptions,
     ) {
@@ -268,7 +278,7 @@ const observedStreamPrototype = Object.create(ReadableStream.prototype, {
     configurable: true,
     writable: true,
     value(
-      this: ObservedStream,
+      this: ReadableStream<Uint8Array>,
       transform: ReadableWritablePair<unknown, Uint8Array>,
       options?: StreamPipeOptions,
     ) {
@@ -278,15 +288,15 @@ const observedStreamPrototype = Object.create(ReadableStream.prototype, {
   tee: {
     configurable: true,
     writable: true,
-    value(this: ObservedStream) {
+    value(this: ReadableStream<Uint8Array>) {
       return trackedOf(this).tee();
     },
   },
   cancel: {
     configurable: true,
     writable: true,
-    value(this: ObservedStream, reason?: unknown) {
-      const { tracked, tracker } = this[STREAM_OBSERVATION];
+    value(this: ReadableStream<Uint8Array>, reason?: unknown) {
+      const { tracked, tracker } = streamObservationOf(this);
       if (tracked !== undefined) return tracked.cancel(reason);
       tracker.cancel(reason);
       return ReadableStream.prototype.cancel.call(this, reason);
@@ -305,13 +315,12 @@ export function observeStream(
   onEnd: (summarise: () => BodySummary) => void,
   options: ObserveOptions = {},
 ): ReadableStream<Uint8Array> {
-  const observed = body as ObservedStream;
-  observed[STREAM_OBSERVATION] = {
+  streamObservations.set(body, {
     tracker: new BodyTracker(kind, onEnd, options),
     tracked: undefined,
-  };
-  Object.setPrototypeOf(observed, observedStreamPrototype);
-  return observed;
+  });
+  Object.setPrototypeOf(body, observedStreamPrototype);
+  return body;
 }
 
 interface ParsedBody {
@@ -653,7 +662,7 @@ function tryParse(text: string): unknown {
 
 type BodyReader = 'text' | 'json' | 'arrayBuffer' | 'blob' | 'bytes';
 
-/** What an observed JSON response carries, under a symbol, for its readers. */
+/** What the readers of an observed JSON response need. */
 interface JsonObservation {
   finish: (summarise: () => BodySummary) => void;
   keepText: boolean;
@@ -661,9 +670,13 @@ interface JsonObservation {
   stream: ReadableStream<Uint8Array> | undefined;
 }
 
-const OBSERVATION = Symbol('openai-ops.json-observation');
+const jsonObservations = new WeakMap<Response, JsonObservation>();
 
-type ObservedResponse = Response & { [OBSERVATION]: JsonObservation };
+function jsonObservationOf(response: Response): JsonObservation {
+  const observation = jsonObservations.get(response);
+  if (observation === undefined) throw new TypeError('the response is not observed');
+  return observation;
+}
 
 /** The body as `Response.prototype` gives it, without the observed getter. */
 function nativeBody(response: Response): ReadableStream<Uint8Array> | null {
@@ -698,14 +711,14 @@ function summaryOf(value: unknown, raw: string, endedAt: number, keepText: boole
  * readers take, so that observing adds no turns to the caller's wait.
  */
 function readText<T>(
-  response: ObservedResponse,
+  response: Response,
   then: (raw: string, endedAt: number, observation: JsonObservation) => T,
 ): Promise<T> {
   return Response.prototype.text.call(response).then(
-    (raw) => then(raw, performance.now(), response[OBSERVATION]),
+    (raw) => then(raw, performance.now(), jsonObservationOf(response)),
     (error: unknown) => {
       const endedAt = performance.now();
-      response[OBSERVATION].finish(() => ({
+      jsonObservationOf(response).finish(() => ({
         ...EMPTY_SUMMARY,
         end: 'broken',
         endedAt,
@@ -716,7 +729,7 @@ function readText<T>(
   );
 }
 
-const readers: Record<BodyReader, (this: ObservedResponse) => Promise<unknown>> = {
+const readers: Record<BodyReader, (this: Response) => Promise<unknown>> = {
   text() {
     return readText(this, (raw, endedAt, { finish, keepText }) => {
       finish(() => {
@@ -766,10 +779,10 @@ const observedJsonPrototype = Object.create(Response.prototype, {
   ...readerProperties,
   body: {
     configurable: true,
-    get(this: ObservedResponse): ReadableStream<Uint8Array> | null {
+    get(this: Response): ReadableStream<Uint8Array> | null {
       const body = nativeBody(this);
       if (body === null) return null;
-      const observation = this[OBSERVATION];
+      const observation = jsonObservationOf(this);
       observation.stream ??= observeBody(body, 'json', observation.finish, {
         keepText: observation.keepText,
       });
@@ -800,7 +813,7 @@ export function observeJsonResponse(
     keepText: options.keepText === true,
     stream: undefined,
   };
-  Object.defineProperty(response, OBSERVATION, { value: observation });
+  jsonObservations.set(response, observation);
   Object.setPrototypeOf(response, observedJsonPrototype);
   return response;
 }
