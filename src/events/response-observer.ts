@@ -168,9 +168,9 @@ interface StreamObservation {
 
 /**
  * Observations by stream (and, below, by response). Kept aside rather than as a property
- * of the object: a property added to a stream or a response, like any change to its
- * shape, slowed every later use of it by the SDK and by undici (about 1% of a loopback
- * call in the overhead benchmark); a prototype given to it costs little.
+ * of the object: a property added to a stream or a response changes its shape, which
+ * slows every later use of it by the SDK and by undici; a prototype given to it, which
+ * these objects need anyway, is a smaller change.
  */
 const streamObservations = new WeakMap<ReadableStream<Uint8Array>, StreamObservation>();
 
