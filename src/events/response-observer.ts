@@ -10,6 +10,8 @@ import { isObject, modelOf, NO_USAGE, usageOf, type TokenUsage } from './usage.j
 
 /** Bodies up to this size are parsed whole; larger ones only at their edges. */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
+/** Bytes of a stream held unscanned until its event is built (see `SseCollector`). */
+const MAX_UNSCANNED_BYTES = 32 * 1024;
 const EDGE_BYTES = 16 * 1024;
 
 export type BodyKind = 'json' | 'sse' | 'binary';
@@ -417,6 +419,13 @@ class SseCollector {
   #lastData: string | null = null;
   /** The last chunk passed on without decoding, when it came after `#lastData`'s line. */
   #lastPlainChunk: Uint8Array | null = null;
+  /**
+   * Chunks of whole events handed on but not yet scanned, when no usage is to be hidden:
+   * nothing in them is needed before the event is built, so they are scanned then, off the
+   * caller's path. Past MAX_UNSCANNED_BYTES they are scanned at once instead.
+   */
+  #unscanned: Uint8Array[] = [];
+  #unscannedBytes = 0;
   #text = '';
 
   constructor(hideUsage: boolean, keepText: boolean) {
@@ -427,7 +436,18 @@ class SseCollector {
   pass(chunk: Uint8Array): Uint8Array {
     const atEventEnd = this.#atEventEnd;
     this.#atEventEnd = endsAtEventEnd(chunk);
-    if (!this.#keepText && atEventEnd && this.#atEventEnd) return this.#passWholeEvents(chunk);
+    if (!this.#keepText && atEventEnd && this.#atEventEnd) {
+      if (this.#hideUsage) return this.#passWholeEvents(chunk);
+      if (this.#unscannedBytes + chunk.byteLength <= MAX_UNSCANNED_BYTES) {
+        this.#unscanned.push(chunk);
+        this.#unscannedBytes += chunk.byteLength;
+        return chunk;
+      }
+      this.#scanUnscanned();
+      return this.#passWholeEvents(chunk);
+    }
+    // Chunks are considered in order: what came before this one first.
+    this.#scanUnscanned();
     this.#decoder ??= new TextDecoder();
     const text = this.#decoder.decode(chunk, { stream: true });
     if (this.#keepText && this.#text.length < MAX_BUFFERED_BYTES) this.#text += text;
@@ -473,6 +493,14 @@ class SseCollector {
     return cuts === undefined ? chunk : withoutRanges(bytes, cuts);
   }
 
+  #scanUnscanned(): void {
+    if (this.#unscanned.length === 0) return;
+    const chunks = this.#unscanned;
+    this.#unscanned = [];
+    this.#unscannedBytes = 0;
+    for (const chunk of chunks) this.#passWholeEvents(chunk);
+  }
+
   flush(): Uint8Array | undefined {
     if (!this.#hideUsage || this.#pending === '') return undefined;
     const rest = this.#pending;
@@ -482,9 +510,11 @@ class SseCollector {
 
   /**
    * The stream has ended. Only the summary of a cancelled stream looks at its last event, so
-   * the last chunk handed on undecoded is read now or let go, rather than kept for later.
+   * the last chunk handed on undecoded is read now or let go, rather than kept for later;
+   * chunks not yet scanned stay until the summary, which scans them.
    */
   settle(end: BodyEnd): void {
+    if (end === 'cancelled') this.#scanUnscanned();
     if (end === 'cancelled' && this.#lastPlainChunk !== null) {
       this.#lastData = lastDataOf(this.#lastPlainChunk);
     }
@@ -493,6 +523,7 @@ class SseCollector {
 
   /** `end` tells whether to check that the last event was JSON: a reader that gave up. */
   summary(end: BodyEnd): ParsedBody {
+    this.#scanUnscanned();
     const text = this.#keepText ? this.#text : null;
     if (end === 'cancelled' && this.#lastData !== null && this.#lastData !== '[DONE]') {
       const last = this.#lastData === this.#lastInteresting ? true : tryParse(this.#lastData);

@@ -290,6 +290,29 @@ describe('observeStream', () => {
     expect(await new Response(split).text()).toBe(crlf(`${first}data: [DONE]\n\n`));
   });
 
+  it('reads usage the caller asked for from chunks scanned only when summarised', async () => {
+    const usageOf = (input: number) =>
+      `data: {"id":"c","choices":[],"usage":{"prompt_tokens":${input},"completion_tokens":1}}\n\n`;
+    const plain = `data: {"choices":[{"delta":{"content":"${'x'.repeat(200)}"}}]}\n\n`;
+    const summarise = async (parts: string[]) => {
+      const ends: (() => BodySummary)[] = [];
+      const body = observeStream(streamOf(parts), 'sse', (s) => ends.push(s));
+      const received: string[] = [];
+      for await (const chunk of body) received.push(Buffer.from(chunk).toString());
+      expect(received).toEqual(parts);
+      return ends[0]?.();
+    };
+
+    // Usage early, then more than the unscanned allowance of plain events.
+    const long = [usageOf(5), ...Array.from({ length: 400 }, () => plain), 'data: [DONE]\n\n'];
+    expect((await summarise(long))?.usage).toMatchObject({ inputTokens: 5 });
+
+    // A later usage event split across chunks wins over an earlier whole one.
+    const later = usageOf(9);
+    const split = [first, usageOf(5), later.slice(0, 30), later.slice(30), 'data: [DONE]\n\n'];
+    expect((await summarise(split))?.usage).toMatchObject({ inputTokens: 9 });
+  });
+
   it('ends as cancelled when the reader stops early, as broken when the source fails', async () => {
     const ends: BodySummary[] = [];
     const early = observeStream(streamOf(parts), 'sse', (summarise) => ends.push(summarise()));
