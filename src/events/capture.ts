@@ -411,7 +411,6 @@ function emptyBody(at: number): BodySummary {
     end: 'complete',
     endedAt: at,
     firstChunkAt: null,
-    bytes: 0,
     usage: NO_USAGE,
     model: null,
     errorType: null,

@@ -22,7 +22,6 @@ export interface BodySummary {
   end: BodyEnd;
   endedAt: number;
   firstChunkAt: number | null;
-  bytes: number;
   usage: TokenUsage;
   model: string | null;
   errorType: string | null;
@@ -40,7 +39,7 @@ export function bodyKindOf(contentType: string | null): BodyKind {
 }
 
 /**
- * Follows one body: time to first chunk, bytes, what the body says (through a collector for
+ * Follows one body: time to first chunk, what the body says (through a collector for
  * server-sent events, a buffer for JSON), and how it ended. `onEnd` is called once; it
  * receives a function that summarises the body, so parsing is left to whoever calls it and
  * can happen off the caller's path.
@@ -50,7 +49,6 @@ class BodyTracker {
   readonly #buffer: EdgeBuffer | null;
   readonly #onEnd: (summarise: () => BodySummary) => void;
   #firstChunkAt: number | null = null;
-  #bytes = 0;
   #ended = false;
 
   constructor(
@@ -69,7 +67,6 @@ class BodyTracker {
   /** Takes in a chunk from the source and returns what to hand on (maybe nothing). */
   chunk(value: Uint8Array): Uint8Array {
     this.#firstChunkAt ??= performance.now();
-    this.#bytes += value.byteLength;
     this.#buffer?.add(value);
     return this.#collector === null ? value : this.#collector.pass(value);
   }
@@ -95,10 +92,9 @@ class BodyTracker {
     const endedAt = performance.now();
     this.#collector?.settle(end);
     const firstChunkAt = this.#firstChunkAt;
-    const bytes = this.#bytes;
     this.#onEnd(() => {
       const parsed = this.#collector?.summary(end) ?? this.#buffer?.summary() ?? EMPTY_PARSE;
-      return { end, endedAt, firstChunkAt, bytes, failure, ...parsed };
+      return { end, endedAt, firstChunkAt, failure, ...parsed };
     });
   }
 }
@@ -725,7 +721,6 @@ function summaryOf(value: unknown, raw: string, endedAt: number, keepText: boole
     end: 'complete',
     endedAt,
     firstChunkAt: null,
-    bytes: Buffer.byteLength(raw),
     usage: parsed.usage,
     model: parsed.model,
     errorType: parsed.errorType,
@@ -855,7 +850,6 @@ const EMPTY_SUMMARY: BodySummary = {
   end: 'complete',
   endedAt: 0,
   firstChunkAt: null,
-  bytes: 0,
   failure: undefined,
   ...EMPTY_PARSE,
 };

@@ -106,10 +106,11 @@ describe('observeBody', () => {
     expect(summary.usage.inputTokens).toBe(4);
   });
 
-  it('counts binary bytes without buffering them', async () => {
-    const { summary } = await consume(['abc', 'defg'], 'binary');
-    expect(summary.bytes).toBe(7);
-    expect(summary.text).toBeNull();
+  it('passes a binary body through without keeping it', async () => {
+    const { text, summary } = await consume(['abc', 'defg'], 'binary');
+    expect(text).toBe('abcdefg');
+    expect(summary).toMatchObject({ end: 'complete', text: null, usage: { inputTokens: null } });
+    expect(summary.firstChunkAt).toBeTypeOf('number');
   });
 });
 
@@ -188,7 +189,6 @@ describe('observeStream', () => {
       expect(ends).toHaveLength(1);
       expect(ends[0]?.()).toMatchObject({
         end: 'complete',
-        bytes: parts.join('').length,
         usage: { inputTokens: 7, outputTokens: 3 },
       });
     });
@@ -258,7 +258,6 @@ describe('observeStream', () => {
     expect(hidden.received).toEqual([`${first}${accented}data: [DONE]\n\n`]);
     expect(hidden.summary).toMatchObject({
       end: 'complete',
-      bytes: Buffer.byteLength(whole),
       usage: { inputTokens: 7, outputTokens: 3 },
     });
 
