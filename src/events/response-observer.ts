@@ -416,9 +416,9 @@ class SseCollector {
   /** The last chunk passed on without decoding, when it came after `#lastData`'s line. */
   #lastPlainChunk: Uint8Array | null = null;
   /**
-   * Chunks of whole events handed on but not yet scanned, when no usage is to be hidden:
-   * nothing in them is needed before the event is built, so they are scanned then, off the
-   * caller's path. Past MAX_UNSCANNED_BYTES they are scanned at once instead.
+   * Chunks of whole events handed on but not yet read for usage and errors: nothing in them
+   * is needed before the event is built, so they are read then, off the caller's path.
+   * Past MAX_UNSCANNED_BYTES they are read at once instead.
    */
   #unscanned: Uint8Array[] = [];
   #unscannedBytes = 0;
@@ -433,14 +433,10 @@ class SseCollector {
     const atEventEnd = this.#atEventEnd;
     this.#atEventEnd = endsAtEventEnd(chunk);
     if (!this.#keepText && atEventEnd && this.#atEventEnd) {
-      if (this.#hideUsage) return this.#passWholeEvents(chunk);
-      if (this.#unscannedBytes + chunk.byteLength <= MAX_UNSCANNED_BYTES) {
-        this.#unscanned.push(chunk);
-        this.#unscannedBytes += chunk.byteLength;
-        return chunk;
-      }
-      this.#scanUnscanned();
-      return this.#passWholeEvents(chunk);
+      // Whole events: hide what has to be hidden now, and read the rest later.
+      const passed = this.#hideUsage ? withoutUsageOnlyEvents(chunk) : chunk;
+      this.#keepUnscanned(chunk);
+      return passed;
     }
     // Chunks are considered in order: what came before this one first.
     this.#scanUnscanned();
@@ -458,35 +454,33 @@ class SseCollector {
     return encoder.encode(this.#filter(text));
   }
 
+  #keepUnscanned(chunk: Uint8Array): void {
+    if (this.#unscannedBytes + chunk.byteLength <= MAX_UNSCANNED_BYTES) {
+      this.#unscanned.push(chunk);
+      this.#unscannedBytes += chunk.byteLength;
+      return;
+    }
+    this.#scanUnscanned();
+    this.#scanWholeEvents(chunk);
+  }
+
   /**
-   * Passes a chunk of whole events, the shape of almost every chunk, without decoding it:
-   * only the lines that report usage or an error are decoded and considered, and a
-   * usage-only event to hide is cut out of the bytes.
+   * Reads a chunk of whole events, the shape of almost every chunk, without decoding it:
+   * one pass finds the lines that report usage or an error, and only those are decoded.
    */
-  #passWholeEvents(chunk: Uint8Array): Uint8Array {
+  #scanWholeEvents(chunk: Uint8Array): void {
     const bytes = asBuffer(chunk);
     // One byte per character, so that offsets in the text are offsets in the chunk.
     const text = bytes.toString('latin1');
     const interesting = INTERESTING_KEY;
     interesting.lastIndex = 0;
-    let match = interesting.exec(text);
-    if (match === null) {
-      this.#lastPlainChunk = chunk;
-      return chunk;
-    }
-    let cuts: [number, number][] | undefined;
-    for (; match !== null; match = interesting.exec(text)) {
+    for (let match = interesting.exec(text); match !== null; match = interesting.exec(text)) {
       const lineStart = text.lastIndexOf('\n', match.index) + 1;
       const lineEnd = text.indexOf('\n', match.index);
       interesting.lastIndex = lineEnd;
-      const verdict = this.#consider(bytes.toString('utf8', lineStart, lineEnd));
-      if (verdict !== 'usage-only' || !this.#hideUsage) continue;
-      const eventEnd = eventEndAfter(text, lineEnd);
-      (cuts ??= []).push([eventStartBefore(text, lineStart), eventEnd]);
-      interesting.lastIndex = eventEnd;
+      this.#consider(bytes.toString('utf8', lineStart, lineEnd));
     }
     this.#lastPlainChunk = chunk;
-    return cuts === undefined ? chunk : withoutRanges(bytes, cuts);
   }
 
   #scanUnscanned(): void {
@@ -494,7 +488,7 @@ class SseCollector {
     const chunks = this.#unscanned;
     this.#unscanned = [];
     this.#unscannedBytes = 0;
-    for (const chunk of chunks) this.#passWholeEvents(chunk);
+    for (const chunk of chunks) this.#scanWholeEvents(chunk);
   }
 
   flush(): Uint8Array | undefined {
@@ -563,17 +557,51 @@ class SseCollector {
     return forwarded;
   }
 
-  #consider(rawLine: string): 'usage-only' | 'kept' | 'ignored' {
+  #consider(rawLine: string): LineVerdict {
     const line = rawLine.trimEnd();
     if (!line.startsWith('data:')) return 'ignored';
     this.#lastData = line.slice(5).trim();
     this.#lastPlainChunk = null;
-    if (!line.includes('"usage"') && !line.includes('"error"')) return 'ignored';
-    const data = line.slice(5).trim();
-    if (data.includes('"usage":null') && !data.includes('"error"')) return 'ignored';
-    this.#lastInteresting = data;
-    return /"choices"\s*:\s*\[\s*\]/.test(data) ? 'usage-only' : 'kept';
+    const verdict = verdictOf(line);
+    if (verdict !== 'ignored') this.#lastInteresting = this.#lastData;
+    return verdict;
   }
+}
+
+type LineVerdict = 'usage-only' | 'kept' | 'ignored';
+
+/** Whether a line reports usage or an error, and whether it reports usage alone. */
+function verdictOf(rawLine: string): LineVerdict {
+  const line = rawLine.trimEnd();
+  if (!line.startsWith('data:')) return 'ignored';
+  if (!line.includes('"usage"') && !line.includes('"error"')) return 'ignored';
+  const data = line.slice(5).trim();
+  if (data.includes('"usage":null') && !data.includes('"error"')) return 'ignored';
+  return /"choices"\s*:\s*\[\s*\]/.test(data) ? 'usage-only' : 'kept';
+}
+
+const EMPTY_ARRAY = Buffer.from('[]');
+
+/**
+ * `chunk`, a run of whole events, without its usage-only events. Such an event has an
+ * empty `choices` array, so the search is for `[]`, which most chunks lack: one quick
+ * pass over the bytes, where reading the events would decode them.
+ */
+function withoutUsageOnlyEvents(chunk: Uint8Array): Uint8Array {
+  const bytes = asBuffer(chunk);
+  let cuts: [number, number][] | undefined;
+  let from = 0;
+  for (let at = bytes.indexOf(EMPTY_ARRAY); at !== -1; at = bytes.indexOf(EMPTY_ARRAY, from)) {
+    const lineStart = bytes.lastIndexOf(LF, at) + 1;
+    const lineEnd = bytes.indexOf(LF, at);
+    if (lineEnd === -1) break;
+    from = lineEnd;
+    if (verdictOf(bytes.toString('utf8', lineStart, lineEnd)) !== 'usage-only') continue;
+    const eventEnd = eventEndAfter(bytes, lineEnd);
+    (cuts ??= []).push([eventStartBefore(bytes, lineStart), eventEnd]);
+    from = eventEnd;
+  }
+  return cuts === undefined ? chunk : withoutRanges(bytes, cuts);
 }
 
 /**
@@ -635,30 +663,30 @@ function lastDataOf(chunk: Uint8Array): string | null {
 
 /**
  * Where the event holding the line that starts at `lineStart` begins: after the blank line
- * before it (empty, or a lone CR), or at the start of `text`.
+ * before it (empty, or a lone CR), or at the start of `bytes`.
  */
-function eventStartBefore(text: string, lineStart: number): number {
+function eventStartBefore(bytes: Buffer, lineStart: number): number {
   let at = lineStart;
   while (at > 0) {
     const previousEnd = at - 1;
-    const previousStart = text.lastIndexOf('\n', previousEnd - 1) + 1;
+    const previousStart = previousEnd === 0 ? 0 : bytes.lastIndexOf(LF, previousEnd - 1) + 1;
     const length = previousEnd - previousStart;
-    if (length === 0 || (length === 1 && text.charCodeAt(previousStart) === CR)) return at;
+    if (length === 0 || (length === 1 && bytes[previousStart] === CR)) return at;
     at = previousStart;
   }
   return 0;
 }
 
 /** Where the event holding the line that ends at `lineEnd` (its LF) ends: after its blank line. */
-function eventEndAfter(text: string, lineEnd: number): number {
+function eventEndAfter(bytes: Buffer, lineEnd: number): number {
   let end = lineEnd;
-  while (end !== -1 && end + 1 < text.length) {
+  while (end !== -1 && end + 1 < bytes.length) {
     const next = end + 1;
-    if (text.charCodeAt(next) === LF) return next + 1;
-    if (text.charCodeAt(next) === CR && text.charCodeAt(next + 1) === LF) return next + 2;
-    end = text.indexOf('\n', next);
+    if (bytes[next] === LF) return next + 1;
+    if (bytes[next] === CR && bytes[next + 1] === LF) return next + 2;
+    end = bytes.indexOf(LF, next);
   }
-  return text.length;
+  return bytes.length;
 }
 
 /** `bytes` with the given ascending, disjoint ranges left out, as a new array. */

@@ -251,7 +251,8 @@ describe('observeStream', () => {
 
   it('cuts the usage event out of a chunk that holds the whole stream, and nothing else', async () => {
     // Over loopback, a whole stream arrives as one chunk; its text is not only ASCII.
-    const accented = 'data: {"choices":[{"delta":{"content":"déjà vu ✓"}}],"usage":null}\n\n';
+    const accented =
+      'data: {"choices":[{"delta":{"content":"déjà vu ✓ []","tool_calls":[]}}],"usage":null}\n\n';
     const whole = `${first}${accented}${usageChunk}data: [DONE]\n\n`;
 
     const hidden = await readWhole(whole, { hideUsageChunk: true });
