@@ -15,7 +15,12 @@ import { buildEventRow, type EventAttribution, type ObservedAttempt } from './ev
 import { describeBodyEnd, describeFetchFailure } from './failures.js';
 import { redactDeep, truncateUtf8, type Redactor } from './redact.js';
 import { endpointTemplate } from './endpoint.js';
-import { httpUrlOf, readRequestInfo, type RequestInfo } from './request-info.js';
+import {
+  httpUrlOf,
+  mayAskForStreamUsage,
+  readRequestInfo,
+  type RequestInfo,
+} from './request-info.js';
 import {
   bodyKindOf,
   observeJsonResponse,
@@ -89,8 +94,8 @@ interface RequestFacts {
 /**
  * One attempt, as the caller's path sees it: when it started, the scope it was made in and
  * its request. Reading the request is left to the event's build, off the caller's path,
- * unless it has to happen now: a chat stream's body may need rewriting, and a large or
- * non-text body is not held until the event is built.
+ * unless it has to happen now: a chat stream's body may need rewriting to ask for usage,
+ * and a large or non-text body is not held until the event is built.
  */
 interface Attempt {
   startedAt: number;
@@ -172,7 +177,7 @@ function startAttempt(
     body === undefined ||
     body === null ||
     (typeof body === 'string' && body.length <= MAX_DEFERRED_BODY_CHARS);
-  if (readLater && endpointTemplate(url) !== '/chat/completions') return { attempt, init };
+  if (readLater && !mayAskForStreamUsage(endpointTemplate(url), body)) return { attempt, init };
 
   const request = readRequestInfo(url, init);
   attempt.request = requestFacts(capture, attempt.scope, request);

@@ -44,7 +44,9 @@ export function readRequestInfo(url: string, init: RequestInit | undefined): Req
     endpoint === '/chat/completions' && typeof rawBody === 'string'
       ? parseJsonBody(rawBody)
       : undefined;
-  const body = withStreamUsage(endpoint, parsed, rawBody);
+  const body = mayAskForStreamUsage(endpoint, rawBody)
+    ? withStreamUsage(endpoint, parsed, rawBody)
+    : rawBody;
   const retries = Number(headers.get('x-stainless-retry-count') ?? 0);
 
   return {
@@ -148,6 +150,19 @@ function skipSpace(text: string, from: number): number {
     if (code !== 0x20 && code !== 0x0a && code !== 0x0d && code !== 0x09) return at;
     at += 1;
   }
+}
+
+/**
+ * Whether a request may be a chat stream to ask for its usage, found without parsing its
+ * body: false for every other request, which can then be read later, off the caller's
+ * path. A body that names both `stream_options` and `include_usage` is taken to be the
+ * caller's decision. A true answer is settled by parsing the body.
+ */
+export function mayAskForStreamUsage(endpoint: string, body: RequestInit['body']): boolean {
+  if (endpoint !== '/chat/completions' || typeof body !== 'string') return false;
+  if (body.length > MAX_PARSED_BODY_CHARS) return false;
+  if (!isTrueAfterKey(body, '"stream"', 0, body.length)) return false;
+  return !(body.includes('"stream_options"') && body.includes('"include_usage"'));
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { readRequestInfo } from '../../src/events/request-info.js';
+import { mayAskForStreamUsage, readRequestInfo } from '../../src/events/request-info.js';
 
 const URL_BASE = 'https://api.openai.com/v1';
 
@@ -63,5 +63,41 @@ describe('readRequestInfo', () => {
     });
     expect(declined.injectedUsage).toBe(false);
     expect(read('/chat/completions', { model: 'm', messages }).injectedUsage).toBe(false);
+  });
+});
+
+describe('mayAskForStreamUsage', () => {
+  const messages = [{ role: 'user', content: 'say "stream": true' }];
+  const may = (endpoint: string, body: unknown) =>
+    mayAskForStreamUsage(endpoint, JSON.stringify(body));
+
+  it('is true for a chat stream whose caller left usage unset, wherever stream is', () => {
+    expect(may('/chat/completions', { model: 'm', messages, stream: true })).toBe(true);
+    const long = [{ role: 'user', content: 'x'.repeat(50_000) }];
+    expect(may('/chat/completions', { model: 'm', messages: long, stream: true, n: 1 })).toBe(true);
+    expect(
+      may('/chat/completions', { stream: true, stream_options: { include_obfuscation: false } }),
+    ).toBe(true);
+  });
+
+  it('is false for chat calls that need no rewriting, which are read later', () => {
+    expect(may('/chat/completions', { model: 'm', messages })).toBe(false);
+    expect(may('/chat/completions', { model: 'm', messages, stream: false })).toBe(false);
+    const decided = { stream: true, stream_options: { include_usage: false } };
+    expect(may('/chat/completions', { model: 'm', messages, ...decided })).toBe(false);
+    expect(may('/responses', { model: 'm', input: 'hi', stream: true })).toBe(false);
+    expect(mayAskForStreamUsage('/chat/completions', new FormData())).toBe(false);
+  });
+
+  it('agrees with the rewriting readRequestInfo does', () => {
+    const bodies = [
+      { model: 'm', messages, stream: true },
+      { model: 'm', messages },
+      { model: 'm', messages, stream: true, stream_options: { include_usage: true } },
+      { model: 'm', messages, stream: true, stream_options: {} },
+    ];
+    for (const body of bodies) {
+      expect(read('/chat/completions', body).injectedUsage).toBe(may('/chat/completions', body));
+    }
   });
 });
