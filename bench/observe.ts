@@ -99,6 +99,8 @@ async function iterate(body: ReadableStream<Uint8Array> | null): Promise<number>
 }
 
 const ignoreEnd = (): void => undefined;
+/** What the event's build does later, off the caller's path: summarise the body. */
+const summariseAtEnd = (summarise: () => unknown): void => void summarise();
 
 const REQUEST_HEADERS = new Headers({
   'content-type': 'application/json',
@@ -139,6 +141,8 @@ const COMPARISONS: Record<string, Record<string, Variant>> = {
       iterate(observeStream(wholeStreamSource(), 'sse', ignoreEnd, { hideUsageChunk: true })),
     "observed, usage the caller's": () =>
       iterate(observeStream(wholeStreamSource(), 'sse', ignoreEnd, { hideUsageChunk: false })),
+    'observed, usage hidden, and summarised': () =>
+      iterate(observeStream(wholeStreamSource(), 'sse', summariseAtEnd, { hideUsageChunk: true })),
   },
   'request, read before sending': {
     native: () => undefined,
