@@ -263,8 +263,9 @@ function watchResponse(capture: Capture, attempt: Attempt, response: Response): 
     return response;
   }
   const kind = bodyKindOf(headers.get('content-type'));
+  // Called from inside the caller's read of the body, which must not fail because of it.
   const onEnd = (summarise: () => BodySummary): void =>
-    capture.sink().defer(() => responseRow(capture, attempt, seen, summarise()));
+    void safely(() => capture.sink().defer(() => responseRow(capture, attempt, seen, summarise())));
   const keepText = capture.content.captureContent;
   if (kind === 'json') return observeJsonResponse(response, onEnd, { keepText });
 
