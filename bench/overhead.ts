@@ -3,8 +3,8 @@
  * client, against the simulator running in a child process, with events really going to
  * PostgreSQL. Calls are sequential and timed one by one.
  *
- * Latency: a second bare client, the control, runs alongside, and the three clients take
- * turns call by call, in every order in rotation, so drift on a shared machine affects all
+ * Latency: a second bare client, the control, runs alongside, and the clients take turns
+ * call by call, in every order in rotation, so drift on a shared machine affects all
  * alike. The control's difference from the bare client is the run's noise floor: on a
  * virtual machine whose cores are often taken by its host, identical clients alternating
  * in blocks of 50 calls landed several percent apart, and within about 1% call by call
@@ -31,18 +31,29 @@ import { formatCount, formatRatio, median, printTable, quantile, round } from '.
 /** The target: the instrumented median within 3% of the bare one. */
 const MAX_MEDIAN_RATIO = 1.03;
 
-type Side = 'bare' | 'control' | 'instrumented';
-type Clients = Record<Side, OpenAI>;
+/**
+ * The clients: the bare SDK, its twin the control, the instrumented client, and with
+ * `--breakdown 1` the instrumented client with recording off (`OPENAI_DEBUG_LOGGING=false`),
+ * which splits the difference into the client's own part (its headers) and recording's.
+ */
+type Side = 'bare' | 'control' | 'instrumented' | 'recordingOff';
+type Clients = Partial<Record<Side, OpenAI>>;
 
-/** Every order of the three clients; the latency phase goes through them in turn. */
-const ORDERS: readonly (readonly Side[])[] = [
-  ['bare', 'control', 'instrumented'],
-  ['instrumented', 'bare', 'control'],
-  ['control', 'instrumented', 'bare'],
-  ['bare', 'instrumented', 'control'],
-  ['control', 'bare', 'instrumented'],
-  ['instrumented', 'control', 'bare'],
-];
+const SIDES: readonly Side[] = ['bare', 'control', 'instrumented', 'recordingOff'];
+
+function clientFor(clients: Clients, side: Side): OpenAI {
+  const client = clients[side];
+  if (client === undefined) throw new Error(`no ${side} client`);
+  return client;
+}
+
+/** Every order of `sides`; the latency phase goes through them in turn. */
+function everyOrder(sides: readonly Side[]): Side[][] {
+  if (sides.length <= 1) return [[...sides]];
+  return sides.flatMap((first, at) =>
+    everyOrder([...sides.slice(0, at), ...sides.slice(at + 1)]).map((rest) => [first, ...rest]),
+  );
+}
 
 /** Calls of one client in a row while CPU is measured. */
 const CPU_BLOCK = 100;
@@ -60,6 +71,8 @@ interface OverheadOptions {
   warmupCalls: number;
   /** Delay the simulator adds before every response, standing in for the API's own time. */
   serverLatencyMs: number;
+  /** Whether the instrumented client with recording off takes turns too. */
+  breakdown: boolean;
 }
 
 interface SideFigures {
@@ -72,6 +85,8 @@ interface KindFigures {
   bare: SideFigures;
   control: SideFigures;
   instrumented: SideFigures;
+  /** With `--breakdown 1`: the instrumented client with recording off. */
+  recordingOff?: SideFigures & { medianRatio: number };
   /** Instrumented median minus bare median. */
   medianDiffMs: number;
   /** Instrumented median over bare median. */
@@ -93,6 +108,7 @@ export const overheadBenchmark: Benchmark = {
     'cpu-calls': 'calls per request kind and client of the CPU phase (default 500)',
     warmup: 'untimed calls per request kind and client first (default 100)',
     'server-latency-ms': 'delay the simulator adds before each response (default 0)',
+    breakdown: '1: also time the instrumented client with recording off (default 0)',
   },
   run: (flags) => runOverhead(readOptions(flags)),
 };
@@ -105,6 +121,7 @@ function readOptions(flags: Flags): OverheadOptions {
     cpuCalls: flags.int('cpu-calls', 500),
     warmupCalls: flags.int('warmup', 100),
     serverLatencyMs: flags.int('server-latency-ms', 0, 0),
+    breakdown: flags.int('breakdown', 0, 0) > 0,
   };
 }
 
@@ -119,6 +136,10 @@ async function runOverhead(options: OverheadOptions): Promise<BenchmarkResult> {
       control: bareClient(simulator.baseURL),
       instrumented: getOpenAIClientForWorkload('default', { env, maxRetries: 0 }),
     };
+    if (options.breakdown) {
+      const off = { ...env, OPENAI_DEBUG_LOGGING: 'false' };
+      clients.recordingOff = getOpenAIClientForWorkload('default', { env: off, maxRetries: 0 });
+    }
     const kinds: KindFigures[] = [];
     let instrumentedCalls = 0;
     for (const kind of REQUEST_KINDS) {
@@ -183,33 +204,41 @@ async function measureKind(
   clients: Clients,
   options: KindPlan,
 ): Promise<{ figures: KindFigures; instrumentedCalls: number }> {
-  const samplesMs: Record<Side, number[]> = { bare: [], control: [], instrumented: [] };
+  const sides = SIDES.filter((side) => clients[side] !== undefined);
+  const orders = everyOrder(sides);
+  const samplesMs: Record<Side, number[]> = {
+    bare: [],
+    control: [],
+    instrumented: [],
+    recordingOff: [],
+  };
   let index = 0;
-  for (let call = 0; call < options.warmupCalls; call += 1) {
-    for (const side of ORDERS[0] ?? []) await makeCall(kind, clients[side], (index += 1));
+  const call = (side: Side) => makeCall(kind, clientFor(clients, side), (index += 1));
+  for (let warmup = 0; warmup < options.warmupCalls; warmup += 1) {
+    for (const side of sides) await call(side);
   }
 
   for (let turn = 0; turn * options.blockSize < options.calls; turn += 1) {
     const callsInTurn = Math.min(options.blockSize, options.calls - turn * options.blockSize);
-    for (const side of ORDERS[turn % ORDERS.length] ?? []) {
-      for (let call = 0; call < callsInTurn; call += 1) {
+    for (const side of orders[turn % orders.length] ?? []) {
+      for (let done = 0; done < callsInTurn; done += 1) {
         const startedAt = performance.now();
-        await makeCall(kind, clients[side], (index += 1));
+        await call(side);
         samplesMs[side].push(performance.now() - startedAt);
       }
     }
   }
 
   const cpuUs = { bare: 0, instrumented: 0 };
-  for (let done = 0; done < options.cpuCalls; done += CPU_BLOCK) {
-    const calls = Math.min(CPU_BLOCK, options.cpuCalls - done);
+  for (let block = 0; block < options.cpuCalls; block += CPU_BLOCK) {
+    const calls = Math.min(CPU_BLOCK, options.cpuCalls - block);
     const order =
-      (done / CPU_BLOCK) % 2 === 0
+      (block / CPU_BLOCK) % 2 === 0
         ? (['bare', 'instrumented'] as const)
         : (['instrumented', 'bare'] as const);
     for (const side of order) {
       const cpuBefore = process.cpuUsage();
-      for (let call = 0; call < calls; call += 1) await makeCall(kind, clients[side], (index += 1));
+      for (let done = 0; done < calls; done += 1) await call(side);
       if (side === 'instrumented') await flushOpenAIEvents();
       const cpu = process.cpuUsage(cpuBefore);
       cpuUs[side] += cpu.user + cpu.system;
@@ -237,11 +266,19 @@ function summariseKind(
   });
   const bareMedian = median(samplesMs.bare);
   const instrumentedMedian = median(samplesMs.instrumented);
+  const recordingOff =
+    samplesMs.recordingOff.length === 0
+      ? undefined
+      : {
+          ...figuresOf('recordingOff'),
+          medianRatio: round(median(samplesMs.recordingOff) / bareMedian, 4),
+        };
   return {
     kind,
     bare: figuresOf('bare'),
     control: figuresOf('control'),
     instrumented: figuresOf('instrumented'),
+    ...(recordingOff === undefined ? {} : { recordingOff }),
     medianDiffMs: round(instrumentedMedian - bareMedian, 3),
     medianRatio: round(instrumentedMedian / bareMedian, 4),
     controlRatio: round(median(samplesMs.control) / bareMedian, 4),
@@ -256,6 +293,7 @@ function printSummary(
   counts: EventCounts,
   stats: EventStats,
 ): void {
+  const breakdown = kinds.some((k) => k.recordingOff !== undefined);
   printTable(
     [
       'request',
@@ -263,6 +301,7 @@ function printSummary(
       'instr. median',
       'difference',
       'control',
+      ...(breakdown ? ['recording off'] : []),
       'bare p95',
       'instr. p95',
       'CPU/call bare → instr.',
@@ -273,6 +312,7 @@ function printSummary(
       `${k.instrumented.medianMs.toFixed(3)} ms`,
       `${k.medianDiffMs.toFixed(3)} ms, ${formatRatio(k.medianRatio)}`,
       formatRatio(k.controlRatio),
+      ...(breakdown ? [k.recordingOff ? formatRatio(k.recordingOff.medianRatio) : ''] : []),
       `${k.bare.p95Ms.toFixed(3)} ms`,
       `${k.instrumented.p95Ms.toFixed(3)} ms`,
       `${k.cpuUsPerCall.bare} → ${k.cpuUsPerCall.instrumented} µs`,
