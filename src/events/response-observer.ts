@@ -558,24 +558,27 @@ class SseCollector {
   }
 
   #consider(rawLine: string): LineVerdict {
-    const line = rawLine.trimEnd();
-    if (!line.startsWith('data:')) return 'ignored';
-    this.#lastData = line.slice(5).trim();
+    const data = dataOf(rawLine);
+    if (data === null) return 'ignored';
+    this.#lastData = data;
     this.#lastPlainChunk = null;
-    const verdict = verdictOf(line);
-    if (verdict !== 'ignored') this.#lastInteresting = this.#lastData;
+    const verdict = verdictOf(data);
+    if (verdict !== 'ignored') this.#lastInteresting = data;
     return verdict;
   }
 }
 
 type LineVerdict = 'usage-only' | 'kept' | 'ignored';
 
-/** Whether a line reports usage or an error, and whether it reports usage alone. */
-function verdictOf(rawLine: string): LineVerdict {
+/** What a `data:` line carries, or null for any other line. */
+function dataOf(rawLine: string): string | null {
   const line = rawLine.trimEnd();
-  if (!line.startsWith('data:')) return 'ignored';
-  if (!line.includes('"usage"') && !line.includes('"error"')) return 'ignored';
-  const data = line.slice(5).trim();
+  return line.startsWith('data:') ? line.slice(5).trim() : null;
+}
+
+/** Whether an event's data reports usage or an error, and whether it reports usage alone. */
+function verdictOf(data: string): LineVerdict {
+  if (!data.includes('"usage"') && !data.includes('"error"')) return 'ignored';
   if (data.includes('"usage":null') && !data.includes('"error"')) return 'ignored';
   return /"choices"\s*:\s*\[\s*\]/.test(data) ? 'usage-only' : 'kept';
 }
@@ -596,7 +599,8 @@ function withoutUsageOnlyEvents(chunk: Uint8Array): Uint8Array {
     const lineEnd = bytes.indexOf(LF, at);
     if (lineEnd === -1) break;
     from = lineEnd;
-    if (verdictOf(bytes.toString('utf8', lineStart, lineEnd)) !== 'usage-only') continue;
+    const data = dataOf(bytes.toString('utf8', lineStart, lineEnd));
+    if (data === null || verdictOf(data) !== 'usage-only') continue;
     const eventEnd = eventEndAfter(bytes, lineEnd);
     (cuts ??= []).push([eventStartBefore(bytes, lineStart), eventEnd]);
     from = eventEnd;

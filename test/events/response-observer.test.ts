@@ -249,10 +249,11 @@ describe('observeStream', () => {
     return { received, summary: ends[0] as BodySummary };
   }
 
-  it('cuts the usage event out of a chunk that holds the whole stream, and nothing else', async () => {
+  it('cuts only the usage event out of a chunk that holds a whole stream', async () => {
     // Over loopback, a whole stream arrives as one chunk; its text is not only ASCII.
     const accented =
-      'data: {"choices":[{"delta":{"content":"déjà vu ✓ []","tool_calls":[]}}],"usage":null}\n\n';
+      'data: {"choices":[{"delta":{"content":"déjà vu ✓ []","tool_calls":[]}}],' +
+      '"usage":null}\n\n';
     const whole = `${first}${accented}${usageChunk}data: [DONE]\n\n`;
 
     const hidden = await readWhole(whole, { hideUsageChunk: true });
