@@ -177,9 +177,10 @@ function startAttempt(
     body === undefined ||
     body === null ||
     (typeof body === 'string' && body.length <= MAX_DEFERRED_BODY_CHARS);
-  if (readLater && !mayAskForStreamUsage(endpointTemplate(url), body)) return { attempt, init };
+  const askForUsage = mayAskForStreamUsage(endpointTemplate(url), body);
+  if (readLater && !askForUsage) return { attempt, init };
 
-  const request = readRequestInfo(url, init);
+  const request = readRequestInfo(url, init, askForUsage);
   attempt.request = requestFacts(capture, attempt.scope, request);
   attempt.injectedUsage = request.injectedUsage;
   return { attempt, init: request.injectedUsage ? withBody(init, request.body) : init };

@@ -33,7 +33,14 @@ export function httpUrlOf(input: string | URL | Request): string | null {
   return url.startsWith('http://') || url.startsWith('https://') ? url : null;
 }
 
-export function readRequestInfo(url: string, init: RequestInit | undefined): RequestInfo {
+/**
+ * `askForUsage` is `mayAskForStreamUsage` of the request, when the caller has it already.
+ */
+export function readRequestInfo(
+  url: string,
+  init: RequestInit | undefined,
+  askForUsage?: boolean,
+): RequestInfo {
   // The SDK passes a Headers object; only other callers' plain objects are copied.
   const headers = init?.headers instanceof Headers ? init.headers : new Headers(init?.headers);
   const method = (init?.method ?? 'GET').toUpperCase();
@@ -44,9 +51,10 @@ export function readRequestInfo(url: string, init: RequestInit | undefined): Req
     endpoint === '/chat/completions' && typeof rawBody === 'string'
       ? parseJsonBody(rawBody)
       : undefined;
-  const body = mayAskForStreamUsage(endpoint, rawBody)
-    ? withStreamUsage(endpoint, parsed, rawBody)
-    : rawBody;
+  const body =
+    (askForUsage ?? mayAskForStreamUsage(endpoint, rawBody))
+      ? withStreamUsage(endpoint, parsed, rawBody)
+      : rawBody;
   const retries = Number(headers.get('x-stainless-retry-count') ?? 0);
 
   return {
