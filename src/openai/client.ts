@@ -3,6 +3,8 @@
  * class, configured from a workload's variables and given a fetch that records every
  * request; service code uses it exactly as it would use the SDK directly.
  */
+import { randomBytes } from 'node:crypto';
+
 import OpenAI, { type ClientOptions } from 'openai';
 
 import { OpenAIOpsConfigError } from '../config/errors.js';
@@ -17,6 +19,7 @@ import { normalizeOpenAiBaseUrl } from './url.js';
 import {
   configuredApiKeys,
   readOpenAiWorkloadEnv,
+  type OpenAIWorkload,
   type OpenAiWorkloadEnv,
   type WorkloadName,
 } from './workloads.js';
@@ -97,11 +100,50 @@ export function withOpenAIClientForWorkload<T>(
 }
 
 /**
- * The SDK's client, sending the id it keeps across the retries of one call as OpenAI's
- * `X-Client-Request-Id`, so that every attempt of a call can be found together.
+ * The SDK's client, naming openai-ops and the workload in its `User-Agent` and sending the
+ * id the SDK keeps across the retries of one call as OpenAI's `X-Client-Request-Id`, so
+ * that every attempt of a call can be found together. Both come from methods the SDK calls
+ * on every request anyway: passed as default headers, they would be merged into every
+ * request's headers, a cost a loopback call can measure (docs/performance.md).
  */
-class InstrumentedOpenAI extends OpenAI {
-  protected override idempotencyHeader = 'X-Client-Request-Id';
+function instrumentedClass(workload: OpenAIWorkload): typeof OpenAI {
+  let subclass = instrumentedClasses.get(workload);
+  if (subclass !== undefined) return subclass;
+  const userAgent = userAgentOf(workload);
+  subclass = class InstrumentedOpenAI extends OpenAI {
+    protected override idempotencyHeader = 'X-Client-Request-Id';
+
+    protected override defaultIdempotencyKey(): string {
+      return nextClientRequestId();
+    }
+  };
+  // The SDK builds its User-Agent in a private method; answering it here keeps the
+  // header set the SDK merges as it is. Should a version lack the method, the client
+  // falls back to a default header.
+  if (sdkNamesItself) {
+    Object.defineProperty(subclass.prototype, 'getUserAgent', { value: () => userAgent });
+  }
+  instrumentedClasses.set(workload, subclass);
+  return subclass;
+}
+
+const instrumentedClasses = new Map<OpenAIWorkload, typeof OpenAI>();
+const sdkNamesItself = typeof Reflect.get(OpenAI.prototype, 'getUserAgent') === 'function';
+
+function userAgentOf(workload: OpenAIWorkload): string {
+  return `openai-ops/${OPENAI_OPS_VERSION} (workload ${workload})`;
+}
+
+/**
+ * Call ids: 64 random bits for the process and a counter for the call. They tell calls
+ * apart as a UUID would, and cost less to make and to send.
+ */
+const clientRequestIdPrefix = randomBytes(8).toString('hex');
+let clientRequestCount = 0;
+
+function nextClientRequestId(): string {
+  clientRequestCount += 1;
+  return `${clientRequestIdPrefix}-${clientRequestCount.toString(36)}`;
 }
 
 function createClient(
@@ -113,16 +155,16 @@ function createClient(
   const apiKey = options.apiKey ?? requireApiKey(config);
   const baseURL = normalizeOpenAiBaseUrl(options.baseURL ?? config.baseUrl, 'baseURL');
   const timeout = options.timeout ?? DEFAULT_TIMEOUT_MS;
+  const InstrumentedOpenAI = instrumentedClass(config.workload);
   return new InstrumentedOpenAI({
     organization: config.organization,
     ...options,
     timeout,
     apiKey,
     baseURL,
-    defaultHeaders: {
-      'User-Agent': `openai-ops/${OPENAI_OPS_VERSION} (workload ${config.workload})`,
-      ...headersToRecord(options.defaultHeaders),
-    },
+    defaultHeaders: sdkNamesItself
+      ? options.defaultHeaders
+      : { 'User-Agent': userAgentOf(config.workload), ...headersToRecord(options.defaultHeaders) },
     fetch: createCaptureFetch({
       config,
       fetch: options.fetch,

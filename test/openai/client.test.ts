@@ -61,6 +61,37 @@ describe('getOpenAIClientForWorkload', () => {
     );
   });
 
+  it('sends a distinct X-Client-Request-Id with every call, and keeps it across withOptions', async () => {
+    const client = getOpenAIClientForWorkload('finance-prod', { env });
+    await client.embeddings.create({ model: 'text-embedding-3-small', input: 'a' });
+    const first = lastRequest().headers['x-client-request-id'];
+    await client.withOptions({ timeout: 5_000 }).embeddings.create({
+      model: 'text-embedding-3-small',
+      input: 'b',
+    });
+    const second = lastRequest();
+    expect(first).toMatch(/^[0-9a-f]{16}-[0-9a-z]+$/);
+    expect(second.headers['x-client-request-id']).toMatch(/^[0-9a-f]{16}-[0-9a-z]+$/);
+    expect(second.headers['x-client-request-id']).not.toBe(first);
+    expect(second.headers['user-agent']).toBe(
+      `openai-ops/${OPENAI_OPS_VERSION} (workload finance-prod)`,
+    );
+  });
+
+  it("lets the caller's own User-Agent and request id win", async () => {
+    const client = getOpenAIClientForWorkload('default', {
+      env,
+      defaultHeaders: { 'User-Agent': 'billing-service/2.1' },
+    });
+    await client.models.list();
+    expect(lastRequest().headers['user-agent']).toBe('billing-service/2.1');
+    await client.embeddings.create(
+      { model: 'text-embedding-3-small', input: 'x' },
+      { idempotencyKey: 'invoice-42' },
+    );
+    expect(lastRequest().headers['x-client-request-id']).toBe('invoice-42');
+  });
+
   it('uses a sane default timeout and honours explicit options', () => {
     const client = getOpenAIClientForWorkload('default', { env });
     expect(client.timeout).toBe(DEFAULT_TIMEOUT_MS);
