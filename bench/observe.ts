@@ -6,11 +6,7 @@
  * call, which the `overhead` benchmark measures.
  */
 import { readRequestInfo } from '../src/events/request-info.js';
-import {
-  observeBody,
-  observeJsonResponse,
-  observeStream,
-} from '../src/events/response-observer.js';
+import { observeBody, observeResponse, observeStream } from '../src/events/response-observer.js';
 import type { Benchmark, BenchmarkResult } from './support/benchmark.js';
 import type { Flags } from './support/flags.js';
 import { printTable, round } from './support/stats.js';
@@ -116,7 +112,7 @@ const COMPARISONS: Record<string, Record<string, Variant>> = {
   'JSON response, read with json()': {
     native: () => new Response(JSON_BODY, { headers: JSON_HEADERS }).json(),
     observed: () =>
-      observeJsonResponse(new Response(JSON_BODY, { headers: JSON_HEADERS }), ignoreEnd).json(),
+      observeResponse(new Response(JSON_BODY, { headers: JSON_HEADERS }), ignoreEnd).json(),
   },
   'chat stream, 10 chunks, async iteration': {
     native: () => iterate(new Response(sseSource(), { headers: SSE_HEADERS }).body),

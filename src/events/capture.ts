@@ -21,12 +21,7 @@ import {
   readRequestInfo,
   type RequestInfo,
 } from './request-info.js';
-import {
-  bodyKindOf,
-  observeJsonResponse,
-  observeStream,
-  type BodySummary,
-} from './response-observer.js';
+import { observeResponse, type BodySummary, type ObserveOptions } from './response-observer.js';
 import type { ContentSettings } from './settings.js';
 import { NO_USAGE } from './usage.js';
 
@@ -92,18 +87,27 @@ interface RequestFacts {
 }
 
 /**
- * One attempt, as the caller's path sees it: when it started, the scope it was made in and
- * its request. Reading the request is left to the event's build, off the caller's path,
- * unless it has to happen now: a chat stream's body may need rewriting to ask for usage,
- * and a large or non-text body is not held until the event is built.
+ * One attempt, as the caller's path sees it: when it started, the scope it was made in, its
+ * request and, once they arrive, the response's status and headers. Reading the request is
+ * left to the event's build, off the caller's path, unless it has to happen now: a chat
+ * stream's body may need rewriting to ask for usage, and a large or non-text body is not
+ * held until the event is built.
  */
 interface Attempt {
   startedAt: number;
   startedAtMs: number;
   scope: CallScope | undefined;
+  url: string;
+  /** The fetch options as sent (with the rewritten body, when usage was asked for). */
+  init: RequestInit | undefined;
   /** True when the request asks a chat stream for usage the caller did not ask for. */
   injectedUsage: boolean;
-  request: RequestFacts | (() => RequestFacts);
+  /** The request's facts, once read. */
+  request: RequestFacts | undefined;
+  status: number;
+  /** The response's headers: only these, not the response, wait for the event's build. */
+  headers: Headers | undefined;
+  headersAt: number;
 }
 
 /** Request bodies up to this many characters are read when the event is built. */
@@ -123,24 +127,24 @@ export function createCaptureFetch(options: CaptureFetchOptions): Fetch {
       quotaTag: options.config.quotaTag,
     },
     fingerprints: new Map(),
+    observe: { keepText: options.content.captureContent },
+    observeHidingUsage: { keepText: options.content.captureContent, hideUsageChunk: true },
   };
 
   return (input, init) => {
-    const url = httpUrlOf(input);
-    const started = url === null ? undefined : safely(() => startAttempt(capture, url, init));
-    if (started === undefined) return inner(input, init);
-    const { attempt } = started;
+    const attempt = tryStartAttempt(capture, input, init);
+    if (attempt === undefined) return inner(input, init);
 
     let pending: Promise<Response>;
     try {
-      pending = inner(input, started.init);
+      pending = inner(input, attempt.init);
     } catch (error) {
       safely(() => recordFailure(capture, attempt, error));
       throw error;
     }
     // One promise step between the fetch and the SDK, as without instrumentation.
     return pending.then(
-      (response) => safely(() => watchResponse(capture, attempt, response)) ?? response,
+      (response) => tryWatchResponse(capture, attempt, response),
       (error: unknown) => {
         safely(() => recordFailure(capture, attempt, error));
         throw error;
@@ -155,35 +159,59 @@ type Capture = CaptureFetchOptions & {
   attribution: EventAttribution;
   /** Key fingerprints by bearer token: a client sends the same few keys again and again. */
   fingerprints: Map<string, string>;
+  /** How responses are observed, without and with the usage chunk to hide. */
+  observe: ObserveOptions;
+  observeHidingUsage: ObserveOptions;
 };
 
 /** At most this many keys' fingerprints are remembered; more are computed each time. */
 const MAX_REMEMBERED_KEYS = 16;
 
-function startAttempt(
+/** The attempt of an HTTP request, or undefined for other requests and on any failure. */
+function tryStartAttempt(
   capture: Capture,
-  url: string,
+  input: string | URL | Request,
   init: RequestInit | undefined,
-): { attempt: Attempt; init: RequestInit | undefined } {
+): Attempt | undefined {
+  try {
+    const url = httpUrlOf(input);
+    return url === null ? undefined : startAttempt(capture, url, init);
+  } catch (error) {
+    logCaptureFailure(error);
+    return undefined;
+  }
+}
+
+function startAttempt(capture: Capture, url: string, init: RequestInit | undefined): Attempt {
   const attempt: Attempt = {
     startedAt: performance.now(),
     startedAtMs: Date.now(),
     scope: currentCallScope(),
+    url,
+    init,
     injectedUsage: false,
-    request: () => requestFacts(capture, attempt.scope, readRequestInfo(url, init)),
+    request: undefined,
+    status: 0,
+    headers: undefined,
+    headersAt: 0,
   };
   const body = init?.body;
   const readLater =
     body === undefined ||
     body === null ||
     (typeof body === 'string' && body.length <= MAX_DEFERRED_BODY_CHARS);
-  const askForUsage = mayAskForStreamUsage(endpointTemplate(url), body);
-  if (readLater && !askForUsage) return { attempt, init };
+  // Only a chat completion may have to be asked for usage; the URL's end tells it cheaply.
+  const askForUsage =
+    url.endsWith('/chat/completions') && mayAskForStreamUsage(endpointTemplate(url), body);
+  if (readLater && !askForUsage) return attempt;
 
   const request = readRequestInfo(url, init, askForUsage);
   attempt.request = requestFacts(capture, attempt.scope, request);
-  attempt.injectedUsage = request.injectedUsage;
-  return { attempt, init: request.injectedUsage ? withBody(init, request.body) : init };
+  if (request.injectedUsage) {
+    attempt.injectedUsage = true;
+    attempt.init = withBody(init, request.body);
+  }
+  return attempt;
 }
 
 function requestFacts(
@@ -216,8 +244,12 @@ function requestFacts(
 }
 
 /** The attempt's request facts, read now if they were left for the build. */
-function factsOf(attempt: Attempt): RequestFacts {
-  if (typeof attempt.request === 'function') attempt.request = attempt.request();
+function factsOf(capture: Capture, attempt: Attempt): RequestFacts {
+  attempt.request ??= requestFacts(
+    capture,
+    attempt.scope,
+    readRequestInfo(attempt.url, attempt.init),
+  );
   return attempt.request;
 }
 
@@ -252,43 +284,41 @@ function tagMapOf(tags: readonly string[]): TagMap {
 /**
  * Follows the response's body to its end, then hands the sink a builder for the event. The
  * builder keeps the status and headers, not the response, so that neither the response
- * nor its body outlives the caller's use of it while the event waits to be built.
+ * nor its body outlives the caller's use of it while the event waits to be built. Nothing
+ * of the response is read before the SDK reads it: the observer takes what it needs when
+ * the body is first used.
  */
 function watchResponse(capture: Capture, attempt: Attempt, response: Response): Response {
-  const headersAt = performance.now();
-  const { status, headers } = response;
-  const seen: SeenResponse = { status, headers, headersAt };
+  attempt.headersAt = performance.now();
   if (response.body === null) {
-    const summary = emptyBody(headersAt);
-    capture.sink().defer(() => responseRow(capture, attempt, seen, summary));
+    attempt.status = response.status;
+    attempt.headers = response.headers;
+    const summary = emptyBody(attempt.headersAt);
+    capture.sink().defer(() => responseRow(capture, attempt, summary));
     return response;
   }
-  const kind = bodyKindOf(headers.get('content-type'));
-  // Called from inside the caller's read of the body, which must not fail because of it.
-  const onEnd = (summarise: () => BodySummary): void =>
-    void safely(() => capture.sink().defer(() => responseRow(capture, attempt, seen, summarise())));
-  const keepText = capture.content.captureContent;
-  if (kind === 'json') return observeJsonResponse(response, onEnd, { keepText });
-
-  // Observed in place: the response's own readers, `clone()` included, read its body
-  // through the stream's methods, so the response itself can go back to the SDK.
-  observeStream(response.body, kind, onEnd, {
-    hideUsageChunk: attempt.injectedUsage,
-    keepText,
-  });
-  return response;
+  return observeResponse(
+    response,
+    // Called from inside the caller's read of the body, which must not fail because of it.
+    (summarise, head) => {
+      attempt.status = head.status;
+      attempt.headers = head.headers;
+      safely(() => capture.sink().defer(() => responseRow(capture, attempt, summarise())));
+    },
+    attempt.injectedUsage ? capture.observeHidingUsage : capture.observe,
+  );
 }
 
-interface SeenResponse {
-  status: number;
-  headers: Headers;
-  headersAt: number;
+/** The response's headers, noted when its body was first used or found missing. */
+function headersOf(attempt: Attempt): Headers {
+  if (attempt.headers === undefined) throw new Error('the response has not been seen');
+  return attempt.headers;
 }
 
 function recordFailure(capture: Capture, attempt: Attempt, error: unknown): void {
   const elapsedMs = performance.now() - attempt.startedAt;
   const failure = describeFetchFailure(error, elapsedMs, capture.timeoutMs);
-  const request = factsOf(attempt);
+  const request = factsOf(capture, attempt);
   const observed = attemptObservation(capture, attempt, request, null);
   observed.durationMs = elapsedMs;
   observed.errorType = failure.errorType;
@@ -296,22 +326,17 @@ function recordFailure(capture: Capture, attempt: Attempt, error: unknown): void
   capture.sink().record(buildEventRow(request.attribution, observed));
 }
 
-function responseRow(
-  capture: Capture,
-  attempt: Attempt,
-  response: SeenResponse,
-  summary: BodySummary,
-): DebugEventRow {
-  const { headers, headersAt } = response;
-  const request = factsOf(attempt);
+function responseRow(capture: Capture, attempt: Attempt, summary: BodySummary): DebugEventRow {
+  const headers = headersOf(attempt);
+  const request = factsOf(capture, attempt);
   const requestId = headers.get('x-request-id');
   const broken = summary.end === 'complete' ? undefined : describeBodyEnd(summary);
   const firstChunkAt = request.stream ? summary.firstChunkAt : null;
   const observed = attemptObservation(capture, attempt, request, requestId);
   observed.model = request.model ?? summary.model;
-  observed.statusCode = response.status;
+  observed.statusCode = attempt.status;
   observed.organization = headers.get('openai-organization') ?? capture.config.organization;
-  observed.latencyMs = headersAt - attempt.startedAt;
+  observed.latencyMs = attempt.headersAt - attempt.startedAt;
   observed.durationMs = summary.endedAt - attempt.startedAt;
   observed.firstChunkMs = firstChunkAt === null ? null : firstChunkAt - attempt.startedAt;
   observed.processingMs = numberOrNull(headers.get('openai-processing-ms'));
@@ -442,7 +467,20 @@ function safely<T>(fn: () => T): T | undefined {
   try {
     return fn();
   } catch (error) {
-    getLogger().error({ event: 'openai.capture_failed', err: error }, 'instrumentation failed');
+    logCaptureFailure(error);
     return undefined;
   }
+}
+
+function tryWatchResponse(capture: Capture, attempt: Attempt, response: Response): Response {
+  try {
+    return watchResponse(capture, attempt, response);
+  } catch (error) {
+    logCaptureFailure(error);
+    return response;
+  }
+}
+
+function logCaptureFailure(error: unknown): void {
+  getLogger().error({ event: 'openai.capture_failed', err: error }, 'instrumentation failed');
 }

@@ -721,20 +721,59 @@ function tryParse(text: string): unknown {
 
 type BodyReader = 'text' | 'json' | 'arrayBuffer' | 'blob' | 'bytes';
 
-/** What the readers of an observed JSON response need. */
-interface JsonObservation {
+/** What an observed response reports besides its body: its status and headers. */
+export interface ResponseHead {
+  status: number;
+  headers: Headers;
+}
+
+/**
+ * An observed response. Nothing of it is read when it arrives: on the first use of its
+ * body, when the SDK has just read its status and headers itself, the head is taken and
+ * the kind of body settled, and a body that is not JSON is observed in place.
+ */
+interface ResponseObservation {
+  onEnd: (summarise: () => BodySummary, head: ResponseHead) => void;
+  options: ObserveOptions;
+  /** Set on the first use of the body. */
+  settled: SettledObservation | undefined;
+}
+
+interface SettledObservation {
+  kind: BodyKind;
+  head: ResponseHead;
   finish: (summarise: () => BodySummary) => void;
   keepText: boolean;
-  /** The observing stream handed to a reader of `body`, made on first access. */
+  /** For a JSON body: the observing stream handed to a reader of `body`, made on first access. */
   stream: ReadableStream<Uint8Array> | undefined;
 }
 
-const jsonObservations = new WeakMap<Response, JsonObservation>();
+const responseObservations = new WeakMap<Response, ResponseObservation>();
 
-function jsonObservationOf(response: Response): JsonObservation {
-  const observation = jsonObservations.get(response);
+function settledObservationOf(response: Response): SettledObservation {
+  const observation = responseObservations.get(response);
   if (observation === undefined) throw new TypeError('the response is not observed');
-  return observation;
+  if (observation.settled !== undefined) return observation.settled;
+
+  const { onEnd, options } = observation;
+  const head: ResponseHead = { status: response.status, headers: response.headers };
+  const kind = bodyKindOf(head.headers.get('content-type'));
+  let ended = false;
+  const finish = (summarise: () => BodySummary): void => {
+    if (ended) return;
+    ended = true;
+    onEnd(summarise, head);
+  };
+  observation.settled = {
+    kind,
+    head,
+    finish,
+    keepText: options.keepText === true,
+    stream: undefined,
+  };
+  const body = nativeBody(response);
+  if (kind !== 'json' && body !== null) observeStream(body, kind, finish, options);
+  return observation.settled;
 }
 
 /** The body as `Response.prototype` gives it, without the observed getter. */
@@ -764,19 +803,20 @@ function summaryOf(value: unknown, raw: string, endedAt: number, keepText: boole
 }
 
 /**
- * Reads the body as text natively and hands it to `then` with the time it ended; a body
+ * Reads a JSON body as text natively and hands it to `then` with the time it ended; a body
  * that fails to arrive ends the observation as broken. One promise step, as the native
  * readers take, so that observing adds no turns to the caller's wait.
  */
 function readText<T>(
   response: Response,
-  then: (raw: string, endedAt: number, observation: JsonObservation) => T,
+  observation: SettledObservation,
+  then: (raw: string, endedAt: number) => T,
 ): Promise<T> {
   return Response.prototype.text.call(response).then(
-    (raw) => then(raw, performance.now(), jsonObservationOf(response)),
+    (raw) => then(raw, performance.now()),
     (error: unknown) => {
       const endedAt = performance.now();
-      jsonObservationOf(response).finish(() => ({
+      observation.finish(() => ({
         ...EMPTY_SUMMARY,
         end: 'broken',
         endedAt,
@@ -787,44 +827,65 @@ function readText<T>(
   );
 }
 
+/**
+ * The body readers of an observed response. A JSON body is read once, natively, as text,
+ * and its summary taken from the value the SDK parses anyway; any other body is read by
+ * the native reader through its stream, which is observed in place.
+ */
 const readers: Record<BodyReader, (this: Response) => Promise<unknown>> = {
   text() {
-    return readText(this, (raw, endedAt, { finish, keepText }) => {
-      finish(() => {
+    const observation = settledObservationOf(this);
+    if (observation.kind !== 'json') return Response.prototype.text.call(this);
+    return readText(this, observation, (raw, endedAt) => {
+      observation.finish(() => {
         const value = raw.trim() === '' ? undefined : (tryParse(raw) ?? INVALID);
-        return summaryOf(value, raw, endedAt, keepText)();
+        return summaryOf(value, raw, endedAt, observation.keepText)();
       });
       return raw;
     });
   },
   json() {
-    return readText(this, (raw, endedAt, { finish, keepText }) => {
+    const observation = settledObservationOf(this);
+    if (observation.kind !== 'json') return Response.prototype.json.call(this);
+    return readText(this, observation, (raw, endedAt) => {
       let value: unknown;
       try {
         value = JSON.parse(raw);
       } catch (error) {
-        finish(summaryOf(INVALID, raw, endedAt, keepText));
+        observation.finish(summaryOf(INVALID, raw, endedAt, observation.keepText));
         throw error;
       }
-      finish(summaryOf(value, raw, endedAt, keepText));
+      observation.finish(summaryOf(value, raw, endedAt, observation.keepText));
       return value;
     });
   },
   async arrayBuffer() {
+    if (settledObservationOf(this).kind !== 'json')
+      return Response.prototype.arrayBuffer.call(this);
     return encodeText(await readers.text.call(this)).buffer;
   },
   async blob() {
+    if (settledObservationOf(this).kind !== 'json') return Response.prototype.blob.call(this);
     return new Blob([encodeText(await readers.text.call(this))]);
   },
   async bytes() {
+    if (settledObservationOf(this).kind !== 'json') return nativeBytes(this);
     return encodeText(await readers.text.call(this));
   },
 };
 
+/** `Response.prototype.bytes`, which Node.js 20 lacks. */
+async function nativeBytes(response: Response): Promise<Uint8Array> {
+  const native = Reflect.get(Response.prototype, 'bytes') as unknown;
+  if (typeof native === 'function') return (await native.call(response)) as Uint8Array;
+  return new Uint8Array(await Response.prototype.arrayBuffer.call(response));
+}
+
 /**
- * The prototype of observed JSON responses: `Response.prototype` with the body readers and
- * `body` replaced. Giving a response this prototype costs next to nothing, where defining
- * the same properties on each response made every later property access on it slower.
+ * The prototype of observed responses: `Response.prototype` with the body readers, `body`
+ * and `clone` replaced. Giving a response this prototype costs next to nothing, where
+ * defining the same properties on each response made every later property access on it
+ * slower.
  */
 const readerProperties: PropertyDescriptorMap = Object.fromEntries(
   Object.entries(readers).map(([name, value]) => [
@@ -833,46 +894,45 @@ const readerProperties: PropertyDescriptorMap = Object.fromEntries(
   ]),
 );
 
-const observedJsonPrototype = Object.create(Response.prototype, {
+const observedResponsePrototype = Object.create(Response.prototype, {
   ...readerProperties,
   body: {
     configurable: true,
     get(this: Response): ReadableStream<Uint8Array> | null {
+      const observation = settledObservationOf(this);
       const body = nativeBody(this);
-      if (body === null) return null;
-      const observation = jsonObservationOf(this);
+      if (body === null || observation.kind !== 'json') return body;
       observation.stream ??= observeBody(body, 'json', observation.finish, {
         keepText: observation.keepText,
       });
       return observation.stream;
     },
   },
+  clone: {
+    configurable: true,
+    writable: true,
+    value(this: Response): Response {
+      // A body that is not JSON is observed in place first, so that the copy the clone
+      // leaves behind is read through the observation.
+      settledObservationOf(this);
+      return Response.prototype.clone.call(this);
+    },
+  },
 }) as object;
 
 /**
- * Observes a JSON response without putting a stream between it and the SDK: the body
- * readers are replaced on the response itself, so the body is read once, natively, and the
- * usage is taken from the value the SDK parses anyway. A reader of `body` gets an
- * observed stream instead.
+ * Observes a response on its way to the SDK without putting a stream between them, and
+ * without reading anything of it yet: `onEnd` is called once, with the body's summary and
+ * the response's status and headers, when the body has been read, has broken or has been
+ * cancelled. A response without a body is not observed; its reader needs nothing.
  */
-export function observeJsonResponse(
+export function observeResponse(
   response: Response,
-  onEnd: (summarise: () => BodySummary) => void,
-  options: { keepText?: boolean } = {},
+  onEnd: (summarise: () => BodySummary, head: ResponseHead) => void,
+  options: ObserveOptions = {},
 ): Response {
-  if (response.body === null) return response;
-  let ended = false;
-  const observation: JsonObservation = {
-    finish: (summarise) => {
-      if (ended) return;
-      ended = true;
-      onEnd(summarise);
-    },
-    keepText: options.keepText === true,
-    stream: undefined,
-  };
-  jsonObservations.set(response, observation);
-  Object.setPrototypeOf(response, observedJsonPrototype);
+  responseObservations.set(response, { onEnd, options, settled: undefined });
+  Object.setPrototypeOf(response, observedResponsePrototype);
   return response;
 }
 

@@ -4,8 +4,10 @@ import { describe, expect, it } from 'vitest';
 
 import {
   observeBody,
+  observeResponse,
   observeStream,
   type BodySummary,
+  type ResponseHead,
 } from '../../src/events/response-observer.js';
 
 const encoder = new TextEncoder();
@@ -332,5 +334,79 @@ describe('observeStream', () => {
     );
     await cancelled.cancel('not needed');
     expect(ends.map((e) => e.end)).toEqual(['cancelled', 'broken', 'cancelled']);
+  });
+});
+
+describe('observeResponse', () => {
+  const json = '{"model":"m","usage":{"prompt_tokens":5,"completion_tokens":2}}';
+  const stream =
+    'data: {"id":"c","choices":[{"delta":{"content":"hi"}}],"usage":null}\n\n' +
+    usageChunk +
+    'data: [DONE]\n\n';
+
+  function observed(
+    body: ConstructorParameters<typeof Response>[0],
+    contentType: string,
+    options: { hideUsageChunk?: boolean } = {},
+  ): { response: Response; ends: { summary: BodySummary; head: ResponseHead }[] } {
+    const ends: { summary: BodySummary; head: ResponseHead }[] = [];
+    const response = observeResponse(
+      new Response(body, { status: 201, headers: { 'content-type': contentType } }),
+      (summarise, head) => ends.push({ summary: summarise(), head }),
+      options,
+    );
+    return { response, ends };
+  }
+
+  it.each([
+    ['json()', (response: Response) => response.json().then((value) => JSON.stringify(value))],
+    ['text()', (response: Response) => response.text()],
+    ['body', (response: Response) => new Response(response.body).text()],
+    ['bytes', async (response: Response) => Buffer.from(await response.arrayBuffer()).toString()],
+  ])('reads a JSON body through %s, once, with its usage, status and headers', async (_, read) => {
+    const { response, ends } = observed(json, 'application/json');
+    expect(await read(response)).toBe(json);
+    expect(ends).toHaveLength(1);
+    expect(ends[0]?.summary.usage).toMatchObject({ inputTokens: 5, outputTokens: 2 });
+    expect(ends[0]?.summary.model).toBe('m');
+    expect(ends[0]?.head.status).toBe(201);
+    expect(ends[0]?.head.headers.get('content-type')).toBe('application/json');
+  });
+
+  it('follows an event stream read by async iteration, and hides the usage it asked for', async () => {
+    const { response, ends } = observed(stream, 'text/event-stream', { hideUsageChunk: true });
+    let text = '';
+    for await (const chunk of response.body as ReadableStream<Uint8Array>) {
+      text += Buffer.from(chunk).toString();
+    }
+    expect(text).not.toContain('prompt_tokens');
+    expect(text).toContain('[DONE]');
+    expect(ends).toHaveLength(1);
+    expect(ends[0]?.summary.usage).toMatchObject({ inputTokens: 7, outputTokens: 3 });
+  });
+
+  it('observes an event stream cloned before it is read, even when only the copy is read', async () => {
+    const { response, ends } = observed(stream, 'text/event-stream');
+    const copy = response.clone();
+    expect(await copy.text()).toBe(stream);
+    expect(ends).toHaveLength(1);
+    expect(ends[0]?.summary.usage).toMatchObject({ inputTokens: 7, outputTokens: 3 });
+    expect(await response.text()).toBe(stream);
+    expect(ends).toHaveLength(1);
+  });
+
+  it('hands binary bodies over byte for byte', async () => {
+    const bytes = Uint8Array.from([0xff, 0xfe, 0x00, 0x80, 0xc3, 0x28]);
+    const { response, ends } = observed(bytes, 'audio/mpeg');
+    expect([...new Uint8Array(await response.arrayBuffer())]).toEqual([...bytes]);
+    expect(ends).toHaveLength(1);
+    expect(ends[0]?.summary.end).toBe('complete');
+  });
+
+  it('ends a JSON body that breaks as broken', async () => {
+    const { response, ends } = observed(streamOf([json.slice(0, 8)], 1), 'application/json');
+    await expect(response.json()).rejects.toThrow();
+    expect(ends).toHaveLength(1);
+    expect(ends[0]?.summary.end).toBe('broken');
   });
 });
