@@ -299,14 +299,25 @@ function watchResponse(capture: Capture, attempt: Attempt, response: Response): 
   }
   return observeResponse(
     response,
-    // Called from inside the caller's read of the body, which must not fail because of it.
-    (summarise, head) => {
-      attempt.status = head.status;
-      attempt.headers = head.headers;
-      safely(() => capture.sink().defer(() => responseRow(capture, attempt, summarise())));
+    (summarise, status, headers) => {
+      attempt.status = status;
+      attempt.headers = headers;
+      deferRow(capture, attempt, summarise);
     },
     attempt.injectedUsage ? capture.observeHidingUsage : capture.observe,
   );
+}
+
+/**
+ * Hands the sink the builder of a response's event. Called from inside the caller's read
+ * of the body, which must not fail because of it.
+ */
+function deferRow(capture: Capture, attempt: Attempt, summarise: () => BodySummary): void {
+  try {
+    capture.sink().defer(() => responseRow(capture, attempt, summarise()));
+  } catch (error) {
+    logCaptureFailure(error);
+  }
 }
 
 /** The response's headers, noted when its body was first used or found missing. */

@@ -721,59 +721,51 @@ function tryParse(text: string): unknown {
 
 type BodyReader = 'text' | 'json' | 'arrayBuffer' | 'blob' | 'bytes';
 
-/** What an observed response reports besides its body: its status and headers. */
-export interface ResponseHead {
-  status: number;
-  headers: Headers;
-}
-
 /**
  * An observed response. Nothing of it is read when it arrives: on the first use of its
- * body, when the SDK has just read its status and headers itself, the head is taken and
- * the kind of body settled, and a body that is not JSON is observed in place.
+ * body, when the SDK has just read its status and headers itself, those are noted and the
+ * kind of body settled, and a body that is not JSON is observed in place.
  */
 interface ResponseObservation {
-  onEnd: (summarise: () => BodySummary, head: ResponseHead) => void;
+  onEnd: ResponseEnd;
   options: ObserveOptions;
-  /** Set on the first use of the body. */
-  settled: SettledObservation | undefined;
-}
-
-interface SettledObservation {
-  kind: BodyKind;
-  head: ResponseHead;
-  finish: (summarise: () => BodySummary) => void;
-  keepText: boolean;
+  /** Set on the first use of the body, with the status and headers. */
+  kind: BodyKind | undefined;
+  status: number;
+  headers: Headers | undefined;
+  ended: boolean;
   /** For a JSON body: the observing stream handed to a reader of `body`, made on first access. */
   stream: ReadableStream<Uint8Array> | undefined;
 }
 
+/** Called once an observed response's body has ended, with the response's status and headers. */
+export type ResponseEnd = (summarise: () => BodySummary, status: number, headers: Headers) => void;
+
 const responseObservations = new WeakMap<Response, ResponseObservation>();
 
-function settledObservationOf(response: Response): SettledObservation {
+function settledObservationOf(response: Response): ResponseObservation {
   const observation = responseObservations.get(response);
   if (observation === undefined) throw new TypeError('the response is not observed');
-  if (observation.settled !== undefined) return observation.settled;
+  if (observation.kind === undefined) settle(response, observation);
+  return observation;
+}
 
-  const { onEnd, options } = observation;
-  const head: ResponseHead = { status: response.status, headers: response.headers };
-  const kind = bodyKindOf(head.headers.get('content-type'));
-  let ended = false;
-  const finish = (summarise: () => BodySummary): void => {
-    if (ended) return;
-    ended = true;
-    onEnd(summarise, head);
-  };
-  observation.settled = {
-    kind,
-    head,
-    finish,
-    keepText: options.keepText === true,
-    stream: undefined,
-  };
+function settle(response: Response, observation: ResponseObservation): void {
+  const headers = response.headers;
+  const kind = bodyKindOf(headers.get('content-type'));
+  observation.status = response.status;
+  observation.headers = headers;
+  observation.kind = kind;
   const body = nativeBody(response);
-  if (kind !== 'json' && body !== null) observeStream(body, kind, finish, options);
-  return observation.settled;
+  if (kind !== 'json' && body !== null) {
+    observeStream(body, kind, (summarise) => finish(observation, summarise), observation.options);
+  }
+}
+
+function finish(observation: ResponseObservation, summarise: () => BodySummary): void {
+  if (observation.ended || observation.headers === undefined) return;
+  observation.ended = true;
+  observation.onEnd(summarise, observation.status, observation.headers);
 }
 
 /** The body as `Response.prototype` gives it, without the observed getter. */
@@ -809,14 +801,14 @@ function summaryOf(value: unknown, raw: string, endedAt: number, keepText: boole
  */
 function readText<T>(
   response: Response,
-  observation: SettledObservation,
+  observation: ResponseObservation,
   then: (raw: string, endedAt: number) => T,
 ): Promise<T> {
   return Response.prototype.text.call(response).then(
     (raw) => then(raw, performance.now()),
     (error: unknown) => {
       const endedAt = performance.now();
-      observation.finish(() => ({
+      finish(observation, () => ({
         ...EMPTY_SUMMARY,
         end: 'broken',
         endedAt,
@@ -837,9 +829,9 @@ const readers: Record<BodyReader, (this: Response) => Promise<unknown>> = {
     const observation = settledObservationOf(this);
     if (observation.kind !== 'json') return Response.prototype.text.call(this);
     return readText(this, observation, (raw, endedAt) => {
-      observation.finish(() => {
+      finish(observation, () => {
         const value = raw.trim() === '' ? undefined : (tryParse(raw) ?? INVALID);
-        return summaryOf(value, raw, endedAt, observation.keepText)();
+        return summaryOf(value, raw, endedAt, observation.options.keepText === true)();
       });
       return raw;
     });
@@ -852,10 +844,13 @@ const readers: Record<BodyReader, (this: Response) => Promise<unknown>> = {
       try {
         value = JSON.parse(raw);
       } catch (error) {
-        observation.finish(summaryOf(INVALID, raw, endedAt, observation.keepText));
+        finish(
+          observation,
+          summaryOf(INVALID, raw, endedAt, observation.options.keepText === true),
+        );
         throw error;
       }
-      observation.finish(summaryOf(value, raw, endedAt, observation.keepText));
+      finish(observation, summaryOf(value, raw, endedAt, observation.options.keepText === true));
       return value;
     });
   },
@@ -902,9 +897,12 @@ const observedResponsePrototype = Object.create(Response.prototype, {
       const observation = settledObservationOf(this);
       const body = nativeBody(this);
       if (body === null || observation.kind !== 'json') return body;
-      observation.stream ??= observeBody(body, 'json', observation.finish, {
-        keepText: observation.keepText,
-      });
+      observation.stream ??= observeBody(
+        body,
+        'json',
+        (summarise) => finish(observation, summarise),
+        observation.options,
+      );
       return observation.stream;
     },
   },
@@ -928,10 +926,18 @@ const observedResponsePrototype = Object.create(Response.prototype, {
  */
 export function observeResponse(
   response: Response,
-  onEnd: (summarise: () => BodySummary, head: ResponseHead) => void,
+  onEnd: ResponseEnd,
   options: ObserveOptions = {},
 ): Response {
-  responseObservations.set(response, { onEnd, options, settled: undefined });
+  responseObservations.set(response, {
+    onEnd,
+    options,
+    kind: undefined,
+    status: 0,
+    headers: undefined,
+    ended: false,
+    stream: undefined,
+  });
   Object.setPrototypeOf(response, observedResponsePrototype);
   return response;
 }

@@ -7,7 +7,6 @@ import {
   observeResponse,
   observeStream,
   type BodySummary,
-  type ResponseHead,
 } from '../../src/events/response-observer.js';
 
 const encoder = new TextEncoder();
@@ -348,11 +347,15 @@ describe('observeResponse', () => {
     body: ConstructorParameters<typeof Response>[0],
     contentType: string,
     options: { hideUsageChunk?: boolean } = {},
-  ): { response: Response; ends: { summary: BodySummary; head: ResponseHead }[] } {
-    const ends: { summary: BodySummary; head: ResponseHead }[] = [];
+  ): {
+    response: Response;
+    ends: { summary: BodySummary; head: { status: number; headers: Headers } }[];
+  } {
+    const ends: { summary: BodySummary; head: { status: number; headers: Headers } }[] = [];
     const response = observeResponse(
       new Response(body, { status: 201, headers: { 'content-type': contentType } }),
-      (summarise, head) => ends.push({ summary: summarise(), head }),
+      (summarise, status, headers) =>
+        ends.push({ summary: summarise(), head: { status, headers } }),
       options,
     );
     return { response, ends };
