@@ -169,8 +169,8 @@ function skipSpace(text: string, from: number): number {
 export function mayAskForStreamUsage(endpoint: string, body: RequestInit['body']): boolean {
   if (endpoint !== '/chat/completions' || typeof body !== 'string') return false;
   if (body.length > MAX_PARSED_BODY_CHARS) return false;
-  if (!isTrueAfterKey(body, '"stream"', 0, body.length)) return false;
-  return !(body.includes('"stream_options"') && body.includes('"include_usage"'));
+  if (body.includes('"include_usage"') && body.includes('"stream_options"')) return false;
+  return isTrueAfterKey(body, '"stream"', 0, body.length);
 }
 
 /**
