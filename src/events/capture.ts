@@ -16,6 +16,7 @@ import { describeBodyEnd, describeFetchFailure } from './failures.js';
 import { redactDeep, truncateUtf8, type Redactor } from './redact.js';
 import { endpointTemplate } from './endpoint.js';
 import {
+  bodyAskingForUsage,
   httpUrlOf,
   mayAskForStreamUsage,
   readRequestInfo,
@@ -201,15 +202,15 @@ function startAttempt(capture: Capture, url: string, init: RequestInit | undefin
     body === null ||
     (typeof body === 'string' && body.length <= MAX_DEFERRED_BODY_CHARS);
   // Only a chat completion may have to be asked for usage; the URL's end tells it cheaply.
-  const askForUsage =
-    url.endsWith('/chat/completions') && mayAskForStreamUsage(endpointTemplate(url), body);
-  if (readLater && !askForUsage) return attempt;
-
-  const request = readRequestInfo(url, init, askForUsage);
-  attempt.request = requestFacts(capture, attempt.scope, request);
-  if (request.injectedUsage) {
-    attempt.injectedUsage = true;
-    attempt.init = withBody(init, request.body);
+  if (url.endsWith('/chat/completions') && mayAskForStreamUsage(endpointTemplate(url), body)) {
+    const asking = bodyAskingForUsage(body);
+    if (asking !== undefined) {
+      attempt.injectedUsage = true;
+      attempt.init = withBody(init, asking);
+    }
+  }
+  if (!readLater) {
+    attempt.request = requestFacts(capture, attempt.scope, readRequestInfo(url, attempt.init));
   }
   return attempt;
 }

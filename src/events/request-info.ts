@@ -20,10 +20,6 @@ export interface RequestInfo {
   clientRequestId: string | null;
   /** The request body as text, when it is text (for content capture). */
   bodyText: string | null;
-  /** The body to send: the original, or one that asks a chat stream for its usage. */
-  body: RequestInit['body'];
-  /** True when `body` asks for usage the caller did not ask for (and must not see). */
-  injectedUsage: boolean;
   headers: Headers;
 }
 
@@ -33,41 +29,26 @@ export function httpUrlOf(input: string | URL | Request): string | null {
   return url.startsWith('http://') || url.startsWith('https://') ? url : null;
 }
 
-/**
- * `askForUsage` is `mayAskForStreamUsage` of the request, when the caller has it already.
- */
-export function readRequestInfo(
-  url: string,
-  init: RequestInit | undefined,
-  askForUsage?: boolean,
-): RequestInfo {
+export function readRequestInfo(url: string, init: RequestInit | undefined): RequestInfo {
   // The SDK passes a Headers object; only other callers' plain objects are copied.
   const headers = init?.headers instanceof Headers ? init.headers : new Headers(init?.headers);
   const method = (init?.method ?? 'GET').toUpperCase();
   const endpoint = endpointTemplate(url);
-  const rawBody = init?.body;
-  // Only a chat stream's body is parsed (to ask for usage); others are scanned.
+  const body = init?.body;
+  // A chat body is parsed, as it was to ask for usage; others are scanned.
   const parsed =
-    endpoint === '/chat/completions' && typeof rawBody === 'string'
-      ? parseJsonBody(rawBody)
-      : undefined;
-  const body =
-    (askForUsage ?? mayAskForStreamUsage(endpoint, rawBody))
-      ? withStreamUsage(endpoint, parsed, rawBody)
-      : rawBody;
+    endpoint === '/chat/completions' && typeof body === 'string' ? parseJsonBody(body) : undefined;
   const retries = Number(headers.get('x-stainless-retry-count') ?? 0);
 
   return {
     url,
     method,
     endpoint,
-    model: modelOfBody(rawBody, parsed),
-    stream: streamOfBody(rawBody, parsed),
+    model: modelOfBody(body, parsed),
+    stream: streamOfBody(body, parsed),
     attempt: Number.isSafeInteger(retries) && retries >= 0 ? retries + 1 : 1,
     clientRequestId: headers.get('x-client-request-id'),
     bodyText: typeof body === 'string' ? body : null,
-    body,
-    injectedUsage: body !== rawBody,
     headers,
   };
 }
@@ -174,18 +155,21 @@ export function mayAskForStreamUsage(endpoint: string, body: RequestInit['body']
 }
 
 /**
+ * The body of a chat stream asking for its usage, or undefined when it is no chat stream's
+ * JSON body or its caller decided either way. Call it for a body `mayAskForStreamUsage`
+ * said may be asked; this parses it to be sure.
+ */
+export function bodyAskingForUsage(body: RequestInit['body']): string | undefined {
+  return typeof body === 'string' ? withStreamUsage(parseJsonBody(body)) : undefined;
+}
+
+/**
  * Chat streams report usage only when asked; ask unless the caller decided either way.
  * The SDK ignores the extra final chunk, whose `choices` is empty.
  */
-function withStreamUsage(
-  endpoint: string,
-  parsed: ParsedBody,
-  body: RequestInit['body'],
-): RequestInit['body'] {
-  if (endpoint !== '/chat/completions' || parsed === undefined || parsed.stream !== true) {
-    return body;
-  }
+function withStreamUsage(parsed: ParsedBody): string | undefined {
+  if (parsed === undefined || parsed.stream !== true) return undefined;
   const options = isObject(parsed.stream_options) ? parsed.stream_options : {};
-  if ('include_usage' in options) return body;
+  if ('include_usage' in options) return undefined;
   return JSON.stringify({ ...parsed, stream_options: { ...options, include_usage: true } });
 }

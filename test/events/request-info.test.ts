@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 
-import { mayAskForStreamUsage, readRequestInfo } from '../../src/events/request-info.js';
+import {
+  bodyAskingForUsage,
+  mayAskForStreamUsage,
+  readRequestInfo,
+} from '../../src/events/request-info.js';
 
 const URL_BASE = 'https://api.openai.com/v1';
 
@@ -22,7 +26,6 @@ describe('readRequestInfo', () => {
       clientRequestId: 'call-1',
       model: 'text-embedding-3-small',
       stream: false,
-      injectedUsage: false,
     });
   });
 
@@ -47,22 +50,37 @@ describe('readRequestInfo', () => {
     expect(read('/responses', '{"model":"m","stream" :\n true}').stream).toBe(true);
   });
 
-  it('asks a chat stream for usage unless the caller decided', () => {
-    const messages = [{ role: 'user', content: 'hi' }];
-    const asked = read('/chat/completions', { model: 'm', messages, stream: true });
-    expect(asked.injectedUsage).toBe(true);
-    expect(JSON.parse(asked.body as string)).toMatchObject({
-      stream_options: { include_usage: true },
-    });
+  it('reads model and stream of a chat body from its parsed value', () => {
+    const messages = [{ role: 'user', content: 'say "model": "x", "stream": true' }];
+    const info = read('/chat/completions', { model: 'gpt-4.1', messages, stream: true });
+    expect(info).toMatchObject({ model: 'gpt-4.1', stream: true });
+    expect(read('/chat/completions', { model: 'gpt-4.1', messages }).stream).toBe(false);
+  });
+});
 
-    const declined = read('/chat/completions', {
+describe('bodyAskingForUsage', () => {
+  const messages = [{ role: 'user', content: 'hi' }];
+  const asking = (body: unknown) => bodyAskingForUsage(JSON.stringify(body));
+
+  it('asks a chat stream for usage unless the caller decided', () => {
+    const asked = asking({ model: 'm', messages, stream: true });
+    expect(JSON.parse(asked ?? 'null')).toEqual({
       model: 'm',
       messages,
       stream: true,
-      stream_options: { include_usage: false },
+      stream_options: { include_usage: true },
     });
-    expect(declined.injectedUsage).toBe(false);
-    expect(read('/chat/completions', { model: 'm', messages }).injectedUsage).toBe(false);
+    expect(
+      JSON.parse(asking({ stream: true, stream_options: { include_obfuscation: false } }) ?? ''),
+    ).toEqual({
+      stream: true,
+      stream_options: { include_obfuscation: false, include_usage: true },
+    });
+    const declined = { stream: true, stream_options: { include_usage: false } };
+    expect(asking({ model: 'm', messages, ...declined })).toBeUndefined();
+    expect(asking({ model: 'm', messages })).toBeUndefined();
+    expect(asking({ model: 'm', messages: [{ content: '"stream":true' }] })).toBeUndefined();
+    expect(bodyAskingForUsage('not json')).toBeUndefined();
   });
 });
 
@@ -89,7 +107,7 @@ describe('mayAskForStreamUsage', () => {
     expect(mayAskForStreamUsage('/chat/completions', new FormData())).toBe(false);
   });
 
-  it('agrees with the rewriting readRequestInfo does', () => {
+  it('agrees with the rewriting bodyAskingForUsage does', () => {
     const bodies = [
       { model: 'm', messages, stream: true },
       { model: 'm', messages },
@@ -97,7 +115,9 @@ describe('mayAskForStreamUsage', () => {
       { model: 'm', messages, stream: true, stream_options: {} },
     ];
     for (const body of bodies) {
-      expect(read('/chat/completions', body).injectedUsage).toBe(may('/chat/completions', body));
+      expect(bodyAskingForUsage(JSON.stringify(body)) !== undefined).toBe(
+        may('/chat/completions', body),
+      );
     }
   });
 });
