@@ -14,7 +14,6 @@ import type { DebugEventRow, EventMetadata } from '../stores/types.js';
 import { buildEventRow, type EventAttribution, type ObservedAttempt } from './event-row.js';
 import { describeBodyEnd, describeFetchFailure } from './failures.js';
 import { redactDeep, truncateUtf8, type Redactor } from './redact.js';
-import { endpointTemplate } from './endpoint.js';
 import {
   bodyAskingForUsage,
   httpUrlOf,
@@ -201,8 +200,7 @@ function startAttempt(capture: Capture, url: string, init: RequestInit | undefin
     body === undefined ||
     body === null ||
     (typeof body === 'string' && body.length <= MAX_DEFERRED_BODY_CHARS);
-  // Only a chat completion may have to be asked for usage; the URL's end tells it cheaply.
-  if (url.endsWith('/chat/completions') && mayAskForStreamUsage(endpointTemplate(url), body)) {
+  if (mayAskForStreamUsage(url, body)) {
     const asking = bodyAskingForUsage(body);
     if (asking !== undefined) {
       attempt.injectedUsage = true;

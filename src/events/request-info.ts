@@ -147,11 +147,14 @@ function skipSpace(text: string, from: number): number {
  * path. A body that names both `stream_options` and `include_usage` is taken to be the
  * caller's decision. A true answer is settled by parsing the body.
  */
-export function mayAskForStreamUsage(endpoint: string, body: RequestInit['body']): boolean {
-  if (endpoint !== '/chat/completions' || typeof body !== 'string') return false;
+export function mayAskForStreamUsage(url: string, body: RequestInit['body']): boolean {
+  if (typeof body !== 'string' || !url.endsWith('/chat/completions')) return false;
   if (body.length > MAX_PARSED_BODY_CHARS) return false;
   if (body.includes('"include_usage"') && body.includes('"stream_options"')) return false;
-  return isTrueAfterKey(body, '"stream"', 0, body.length);
+  return (
+    isTrueAfterKey(body, '"stream"', 0, body.length) &&
+    endpointTemplate(url) === '/chat/completions'
+  );
 }
 
 /**

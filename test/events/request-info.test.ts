@@ -87,7 +87,7 @@ describe('bodyAskingForUsage', () => {
 describe('mayAskForStreamUsage', () => {
   const messages = [{ role: 'user', content: 'say "stream": true' }];
   const may = (endpoint: string, body: unknown) =>
-    mayAskForStreamUsage(endpoint, JSON.stringify(body));
+    mayAskForStreamUsage(`${URL_BASE}${endpoint}`, JSON.stringify(body));
 
   it('is true for a chat stream whose caller left usage unset, wherever stream is', () => {
     expect(may('/chat/completions', { model: 'm', messages, stream: true })).toBe(true);
@@ -104,7 +104,8 @@ describe('mayAskForStreamUsage', () => {
     const decided = { stream: true, stream_options: { include_usage: false } };
     expect(may('/chat/completions', { model: 'm', messages, ...decided })).toBe(false);
     expect(may('/responses', { model: 'm', input: 'hi', stream: true })).toBe(false);
-    expect(mayAskForStreamUsage('/chat/completions', new FormData())).toBe(false);
+    expect(mayAskForStreamUsage(`${URL_BASE}/chat/completions`, new FormData())).toBe(false);
+    expect(may('/foo/chat/completions', { model: 'm', messages, stream: true })).toBe(false);
   });
 
   it('agrees with the rewriting bodyAskingForUsage does', () => {
