@@ -743,21 +743,27 @@ export type ResponseEnd = (summarise: () => BodySummary, status: number, headers
 
 const responseObservations = new WeakMap<Response, ResponseObservation>();
 
-function settledObservationOf(response: Response): ResponseObservation {
+/**
+ * The response's observation, settled now if this is the first use of its body. `kind` is
+ * given by `json()`, which the SDK calls for JSON content types only; the others read the
+ * content type.
+ */
+function settledObservationOf(response: Response, kind?: BodyKind): ResponseObservation {
   const observation = responseObservations.get(response);
   if (observation === undefined) throw new TypeError('the response is not observed');
-  if (observation.kind === undefined) settle(response, observation);
+  if (observation.kind === undefined) settle(response, observation, kind);
   return observation;
 }
 
-function settle(response: Response, observation: ResponseObservation): void {
+function settle(response: Response, observation: ResponseObservation, given?: BodyKind): void {
   const headers = response.headers;
-  const kind = bodyKindOf(headers.get('content-type'));
+  const kind = given ?? bodyKindOf(headers.get('content-type'));
   observation.status = response.status;
   observation.headers = headers;
   observation.kind = kind;
+  if (kind === 'json') return;
   const body = nativeBody(response);
-  if (kind !== 'json' && body !== null) {
+  if (body !== null) {
     observeStream(body, kind, (summarise) => finish(observation, summarise), observation.options);
   }
 }
@@ -837,7 +843,7 @@ const readers: Record<BodyReader, (this: Response) => Promise<unknown>> = {
     });
   },
   json() {
-    const observation = settledObservationOf(this);
+    const observation = settledObservationOf(this, 'json');
     if (observation.kind !== 'json') return Response.prototype.json.call(this);
     return readText(this, observation, (raw, endedAt) => {
       let value: unknown;
