@@ -298,22 +298,22 @@ function watchResponse(capture: Capture, attempt: Attempt, response: Response): 
   }
   return observeResponse(
     response,
-    (summarise, status, headers) => {
+    (summary, status, headers) => {
       attempt.status = status;
       attempt.headers = headers;
-      deferRow(capture, attempt, summarise);
+      deferRow(capture, attempt, summary);
     },
     attempt.injectedUsage ? capture.observeHidingUsage : capture.observe,
   );
 }
 
 /**
- * Hands the sink the builder of a response's event. Called from inside the caller's read
- * of the body, which must not fail because of it.
+ * Hands the sink the builder of a response's event. A failure here is the
+ * instrumentation's, and must not reach the caller.
  */
-function deferRow(capture: Capture, attempt: Attempt, summarise: () => BodySummary): void {
+function deferRow(capture: Capture, attempt: Attempt, summary: BodySummary): void {
   try {
-    capture.sink().defer(() => responseRow(capture, attempt, summarise()));
+    capture.sink().defer(() => responseRow(capture, attempt, summary));
   } catch (error) {
     logCaptureFailure(error);
   }

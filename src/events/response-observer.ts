@@ -738,8 +738,11 @@ interface ResponseObservation {
   stream: ReadableStream<Uint8Array> | undefined;
 }
 
-/** Called once an observed response's body has ended, with the response's status and headers. */
-export type ResponseEnd = (summarise: () => BodySummary, status: number, headers: Headers) => void;
+/**
+ * Called once for an observed response, at the turn of the event loop after its body ended,
+ * with what the body said and the response's status and headers.
+ */
+export type ResponseEnd = (summary: BodySummary, status: number, headers: Headers) => void;
 
 const responseObservations = new WeakMap<Response, ResponseObservation>();
 
@@ -768,10 +771,37 @@ function settle(response: Response, observation: ResponseObservation, given?: Bo
   }
 }
 
+/**
+ * Ends the observation. What it says is summarised and handed on at the next turn of the
+ * event loop, not here: the body's end is also the caller's, who has its response by then
+ * and has gone on, as a rule to wait for its next one.
+ */
 function finish(observation: ResponseObservation, summarise: () => BodySummary): void {
-  if (observation.ended || observation.headers === undefined) return;
+  const { headers } = observation;
+  if (observation.ended || headers === undefined) return;
   observation.ended = true;
-  observation.onEnd(summarise, observation.status, observation.headers);
+  endsDue.push(() => observation.onEnd(summarise(), observation.status, headers));
+  if (!endsScheduled) {
+    endsScheduled = true;
+    setImmediate(handOnObservedEnds);
+  }
+}
+
+/** Ended observations whose summaries are still to be handed on. */
+let endsDue: (() => void)[] = [];
+let endsScheduled = false;
+
+/**
+ * Hands on, now, the summaries of every observed response that has ended. A flush calls
+ * it, so that what the caller has already read is in what it flushes.
+ */
+export function handOnObservedEnds(): void {
+  endsScheduled = false;
+  while (endsDue.length > 0) {
+    const ends = endsDue;
+    endsDue = [];
+    for (const end of ends) end();
+  }
 }
 
 /** The body as `Response.prototype` gives it, without the observed getter. */
@@ -780,11 +810,11 @@ function nativeBody(response: Response): ReadableStream<Uint8Array> | null {
 }
 
 /**
- * The summary of a body read whole, made at once: the event is built later, and holding
- * only the summary until then, rather than the body and its parsed value, keeps a large
- * response from outliving its caller's use of it.
+ * The summary of a body read whole. It is made when the end is handed on, and only the
+ * summary is held until the event is built, rather than the body and its parsed value,
+ * which keeps a large response from outliving its caller's use of it.
  */
-function summaryOf(value: unknown, raw: string, endedAt: number, keepText: boolean) {
+function summaryOf(value: unknown, raw: string, endedAt: number, keepText: boolean): BodySummary {
   const parsed = value === INVALID ? INVALID_JSON : parseBodyValue(value, null);
   const summary: BodySummary = {
     end: 'complete',
@@ -797,7 +827,7 @@ function summaryOf(value: unknown, raw: string, endedAt: number, keepText: boole
     text: keepText || value === INVALID ? raw : null,
     failure: undefined,
   };
-  return (): BodySummary => summary;
+  return summary;
 }
 
 /**
@@ -837,7 +867,7 @@ const readers: Record<BodyReader, (this: Response) => Promise<unknown>> = {
     return readText(this, observation, (raw, endedAt) => {
       finish(observation, () => {
         const value = raw.trim() === '' ? undefined : (tryParse(raw) ?? INVALID);
-        return summaryOf(value, raw, endedAt, observation.options.keepText === true)();
+        return summaryOf(value, raw, endedAt, observation.options.keepText === true);
       });
       return raw;
     });
@@ -850,13 +880,11 @@ const readers: Record<BodyReader, (this: Response) => Promise<unknown>> = {
       try {
         value = JSON.parse(raw);
       } catch (error) {
-        finish(
-          observation,
-          summaryOf(INVALID, raw, endedAt, observation.options.keepText === true),
-        );
+        finish(observation, () => summaryOf(INVALID, raw, endedAt, true));
         throw error;
       }
-      finish(observation, summaryOf(value, raw, endedAt, observation.options.keepText === true));
+      const keepText = observation.options.keepText === true;
+      finish(observation, () => summaryOf(value, raw, endedAt, keepText));
       return value;
     });
   },

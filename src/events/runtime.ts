@@ -10,6 +10,7 @@ import type { EventStore } from '../stores/types.js';
 import type { DebugLookup, EventSink } from './capture.js';
 import { DebugDetailsFetcher } from './debug-details.js';
 import { EventRecorder, type EventStats } from './recorder.js';
+import { handOnObservedEnds } from './response-observer.js';
 import {
   readDebugDetailsSettings,
   readRecorderSettings,
@@ -69,6 +70,7 @@ export function scheduleDebugLookup(lookup: DebugLookup): void {
  * }
  */
 export async function flushOpenAIEvents(): Promise<void> {
+  handOnObservedEnds();
   if (pipeline === undefined) return;
   pipeline.recorder.buildDeferred();
   await waitForDetails(pipeline);
@@ -77,6 +79,7 @@ export async function flushOpenAIEvents(): Promise<void> {
 
 /** Flushes, then closes the store and the spool. Recording starts afresh on the next event. */
 export async function shutdownOpenAIEvents(): Promise<void> {
+  handOnObservedEnds();
   const current = pipeline;
   if (current === undefined) return;
   current.recorder.buildDeferred();
@@ -87,6 +90,9 @@ export async function shutdownOpenAIEvents(): Promise<void> {
 
 /** Counters of the running pipeline; all zero before the first event. */
 export function getOpenAIEventStats(): EventStats {
+  // Calls whose responses have been read count as recorded, though their ends are handed
+  // on at the next turn of the event loop.
+  handOnObservedEnds();
   return pipeline?.recorder.stats() ?? emptyStats();
 }
 

@@ -43,6 +43,11 @@ function clientRecordingTo(sink: EventSink): OpenAI {
   return new OpenAI({ apiKey: env.OPENAI_API_KEY, baseURL: sim.baseURL, maxRetries: 0, fetch });
 }
 
+/** Events are handed to the sink at the turn of the event loop after a body ends. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 describe('createCaptureFetch', () => {
   it('gives the caller its response when the sink fails, and logs the failure', async () => {
     const broken: EventSink = {
@@ -70,6 +75,7 @@ describe('createCaptureFetch', () => {
     for await (const chunk of stream) content += chunk.choices[0]?.delta.content ?? '';
     expect(content.length).toBeGreaterThan(0);
 
+    await nextTurn();
     const failures = logs.events('openai.capture_failed');
     expect(failures).toHaveLength(2);
     expect(JSON.stringify(failures)).toContain('sink unavailable');
@@ -83,6 +89,7 @@ describe('createCaptureFetch', () => {
     });
     await openai.models.list();
     await openai.embeddings.create({ model: 'text-embedding-3-small', input: 'x' });
+    await nextTurn();
     expect(built).toEqual(['/models', '/embeddings']);
   });
 });
