@@ -6,6 +6,7 @@
 import type { ReadableWritablePair, StreamPipeOptions } from 'node:stream/web';
 import { TextDecoder } from 'node:util';
 
+import { getLogger } from '../config/logger.js';
 import { isObject, modelOf, NO_USAGE, usageOf, type TokenUsage } from './usage.js';
 
 /** Bodies up to this size are parsed whole; larger ones only at their edges. */
@@ -800,7 +801,17 @@ export function handOnObservedEnds(): void {
   while (endsDue.length > 0) {
     const ends = endsDue;
     endsDue = [];
-    for (const end of ends) end();
+    for (const end of ends) {
+      try {
+        end();
+      } catch (error) {
+        // Runs on its own turn of the event loop, where a throw would end the process.
+        getLogger().error(
+          { event: 'openai.capture_failed', err: error },
+          'could not summarise a response',
+        );
+      }
+    }
   }
 }
 

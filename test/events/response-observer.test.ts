@@ -2,12 +2,15 @@ import { Readable } from 'node:stream';
 
 import { describe, expect, it } from 'vitest';
 
+import { setLogger } from '../../src/config/logger.js';
+
 import {
   observeBody,
   observeResponse,
   observeStream,
   type BodySummary,
 } from '../../src/events/response-observer.js';
+import { captureLogs } from '../support/log-capture.js';
 
 const encoder = new TextEncoder();
 
@@ -419,6 +422,26 @@ describe('observeResponse', () => {
     expect([...new Uint8Array(value)]).toEqual([...bytes]);
     expect(ends).toHaveLength(1);
     expect(ends[0]?.summary.end).toBe('complete');
+  });
+
+  it('logs an end that fails and still hands on the others of its turn', async () => {
+    const logs = captureLogs();
+    setLogger(logs.logger);
+    try {
+      const failing = observeResponse(
+        new Response(json, { headers: { 'content-type': 'application/json' } }),
+        () => {
+          throw new Error('sink gone');
+        },
+      );
+      const { response, ends } = observed(json, 'application/json');
+      await Promise.all([failing.json(), response.json()]);
+      await endsAfter(Promise.resolve(), ends);
+      expect(ends).toHaveLength(1);
+      expect(logs.events('openai.capture_failed')).toHaveLength(1);
+    } finally {
+      setLogger(undefined);
+    }
   });
 
   it('ends a JSON body that breaks as broken', async () => {
