@@ -392,7 +392,7 @@ describe('observeResponse', () => {
     expect(ends[0]?.head.headers.get('content-type')).toBe('application/json');
   });
 
-  it('follows an event stream read by async iteration, and hides the usage it asked for', async () => {
+  it('follows an event stream read by async iteration, hiding the usage it asked for', async () => {
     const { response, ends } = observed(stream, 'text/event-stream', { hideUsageChunk: true });
     let text = '';
     for await (const chunk of response.body as ReadableStream<Uint8Array>) {
@@ -405,7 +405,7 @@ describe('observeResponse', () => {
     expect(ends[0]?.summary.usage).toMatchObject({ inputTokens: 7, outputTokens: 3 });
   });
 
-  it('observes an event stream cloned before it is read, even when only the copy is read', async () => {
+  it('observes a stream cloned before it is read, even when only the copy is read', async () => {
     const { response, ends } = observed(stream, 'text/event-stream');
     const copy = response.clone();
     expect((await endsAfter(copy.text(), ends)).value).toBe(stream);

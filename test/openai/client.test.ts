@@ -61,7 +61,7 @@ describe('getOpenAIClientForWorkload', () => {
     );
   });
 
-  it('sends a distinct X-Client-Request-Id with every call, and keeps it across withOptions', async () => {
+  it('sends a new X-Client-Request-Id with every call, and keeps it in withOptions', async () => {
     const client = getOpenAIClientForWorkload('finance-prod', { env });
     await client.embeddings.create({ model: 'text-embedding-3-small', input: 'a' });
     const first = lastRequest().headers['x-client-request-id'];
