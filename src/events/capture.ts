@@ -298,25 +298,14 @@ function watchResponse(capture: Capture, attempt: Attempt, response: Response): 
   }
   return observeResponse(
     response,
+    // Called at the turn after the body ended; the observer logs what this throws.
     (summary, status, headers) => {
       attempt.status = status;
       attempt.headers = headers;
-      deferRow(capture, attempt, summary);
+      capture.sink().defer(() => responseRow(capture, attempt, summary));
     },
     attempt.injectedUsage ? capture.observeHidingUsage : capture.observe,
   );
-}
-
-/**
- * Hands the sink the builder of a response's event. A failure here is the
- * instrumentation's, and must not reach the caller.
- */
-function deferRow(capture: Capture, attempt: Attempt, summary: BodySummary): void {
-  try {
-    capture.sink().defer(() => responseRow(capture, attempt, summary));
-  } catch (error) {
-    logCaptureFailure(error);
-  }
 }
 
 /** The response's headers, noted when its body was first used or found missing. */

@@ -808,7 +808,7 @@ export function handOnObservedEnds(): void {
         // Runs on its own turn of the event loop, where a throw would end the process.
         getLogger().error(
           { event: 'openai.capture_failed', err: error },
-          'could not summarise a response',
+          "could not hand on a response's end",
         );
       }
     }
@@ -886,15 +886,15 @@ const readers: Record<BodyReader, (this: Response) => Promise<unknown>> = {
   json() {
     const observation = settledObservationOf(this, 'json');
     if (observation.kind !== 'json') return Response.prototype.json.call(this);
+    const keepText = observation.options.keepText === true;
     return readText(this, observation, (raw, endedAt) => {
       let value: unknown;
       try {
         value = JSON.parse(raw);
       } catch (error) {
-        finish(observation, () => summaryOf(INVALID, raw, endedAt, true));
+        finish(observation, () => summaryOf(INVALID, raw, endedAt, keepText));
         throw error;
       }
-      const keepText = observation.options.keepText === true;
       finish(observation, () => summaryOf(value, raw, endedAt, keepText));
       return value;
     });
@@ -967,7 +967,7 @@ const observedResponsePrototype = Object.create(Response.prototype, {
  * Observes a response on its way to the SDK without putting a stream between them, and
  * without reading anything of it yet: `onEnd` is called once, with the body's summary and
  * the response's status and headers, when the body has been read, has broken or has been
- * cancelled. A response without a body is not observed; its reader needs nothing.
+ * cancelled. For responses with a body: one without never ends.
  */
 export function observeResponse(
   response: Response,
