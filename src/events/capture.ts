@@ -8,19 +8,14 @@ import { randomUUID } from 'node:crypto';
 import { getLogger } from '../config/logger.js';
 import { fingerprintApiKey } from '../openai/api-key.js';
 import { currentCallScope, type CallScope } from '../openai/scope.js';
+import { isStreamUsageAsked } from '../openai/stream-usage.js';
 import type { TagMap } from '../openai/tags.js';
 import type { OpenAiWorkloadEnv } from '../openai/workloads.js';
 import type { DebugEventRow, EventMetadata } from '../stores/types.js';
 import { buildEventRow, type EventAttribution, type ObservedAttempt } from './event-row.js';
 import { describeBodyEnd, describeFetchFailure } from './failures.js';
 import { redactDeep, truncateUtf8, type Redactor } from './redact.js';
-import {
-  bodyAskingForUsage,
-  httpUrlOf,
-  mayAskForStreamUsage,
-  readRequestInfo,
-  type RequestInfo,
-} from './request-info.js';
+import { httpUrlOf, readRequestInfo, type RequestInfo } from './request-info.js';
 import { observeResponse, type BodySummary, type ObserveOptions } from './response-observer.js';
 import type { ContentSettings } from './settings.js';
 import { NO_USAGE } from './usage.js';
@@ -89,18 +84,16 @@ interface RequestFacts {
 /**
  * One attempt, as the caller's path sees it: when it started, the scope it was made in, its
  * request and, once they arrive, the response's status and headers. Reading the request is
- * left to the event's build, off the caller's path, unless it has to happen now: a chat
- * stream's body may need rewriting to ask for usage, and a large or non-text body is not
- * held until the event is built.
+ * left to the event's build, off the caller's path, unless the body is large or not text,
+ * which is not held until then.
  */
 interface Attempt {
   startedAt: number;
   startedAtMs: number;
   scope: CallScope | undefined;
   url: string;
-  /** The fetch options as sent (with the rewritten body, when usage was asked for). */
   init: RequestInit | undefined;
-  /** True when the request asks a chat stream for usage the caller did not ask for. */
+  /** True when the client asked a chat stream for usage the caller did not ask for. */
   injectedUsage: boolean;
   /** The request's facts, once read. */
   request: RequestFacts | undefined;
@@ -142,11 +135,22 @@ export function createCaptureFetch(options: CaptureFetchOptions): Fetch {
       safely(() => recordFailure(capture, attempt, error));
       throw error;
     }
-    // One promise step between the fetch and the SDK, as without instrumentation.
-    return pending.then(
-      (response) => tryWatchResponse(capture, attempt, response),
+    const onResponse = (response: Response) => tryWatchResponse(capture, attempt, response);
+    const onFailure = (error: unknown) => safely(() => recordFailure(capture, attempt, error));
+    if (pending instanceof Promise) {
+      // The SDK waits for the fetch's own promise. This reaction, registered first, runs
+      // in the same step just before the SDK's, and observes the response in place.
+      pending.then(onResponse, onFailure);
+      return pending;
+    }
+    // Some other thenable, from a fetch of the caller's: chained, so the order is certain.
+    return Promise.resolve(pending).then(
+      (response) => {
+        onResponse(response);
+        return response;
+      },
       (error: unknown) => {
-        safely(() => recordFailure(capture, attempt, error));
+        onFailure(error);
         throw error;
       },
     );
@@ -189,7 +193,7 @@ function startAttempt(capture: Capture, url: string, init: RequestInit | undefin
     scope: currentCallScope(),
     url,
     init,
-    injectedUsage: false,
+    injectedUsage: isStreamUsageAsked(init),
     request: undefined,
     status: 0,
     headers: undefined,
@@ -200,15 +204,8 @@ function startAttempt(capture: Capture, url: string, init: RequestInit | undefin
     body === undefined ||
     body === null ||
     (typeof body === 'string' && body.length <= MAX_DEFERRED_BODY_CHARS);
-  if (mayAskForStreamUsage(url, body)) {
-    const asking = bodyAskingForUsage(body);
-    if (asking !== undefined) {
-      attempt.injectedUsage = true;
-      attempt.init = withBody(init, asking);
-    }
-  }
   if (!readLater) {
-    attempt.request = requestFacts(capture, attempt.scope, readRequestInfo(url, attempt.init));
+    attempt.request = requestFacts(capture, attempt.scope, readRequestInfo(url, init));
   }
   return attempt;
 }
@@ -285,18 +282,18 @@ function tagMapOf(tags: readonly string[]): TagMap {
  * builder keeps the status and headers, not the response, so that neither the response
  * nor its body outlives the caller's use of it while the event waits to be built. Nothing
  * of the response is read before the SDK reads it: the observer takes what it needs when
- * the body is first used.
+ * the body is first used and when it ends.
  */
-function watchResponse(capture: Capture, attempt: Attempt, response: Response): Response {
+function watchResponse(capture: Capture, attempt: Attempt, response: Response): void {
   attempt.headersAt = performance.now();
   if (response.body === null) {
     attempt.status = response.status;
     attempt.headers = response.headers;
     const summary = emptyBody(attempt.headersAt);
     capture.sink().defer(() => responseRow(capture, attempt, summary));
-    return response;
+    return;
   }
-  return observeResponse(
+  observeResponse(
     response,
     // Called at the turn after the body ended; the observer logs what this throws.
     (summary, status, headers) => {
@@ -308,7 +305,7 @@ function watchResponse(capture: Capture, attempt: Attempt, response: Response): 
   );
 }
 
-/** The response's headers, noted when its body was first used or found missing. */
+/** The response's headers, noted when its body ended or was found missing. */
 function headersOf(attempt: Attempt): Headers {
   if (attempt.headers === undefined) throw new Error('the response has not been seen');
   return attempt.headers;
@@ -451,10 +448,6 @@ function emptyBody(at: number): BodySummary {
   };
 }
 
-function withBody(init: RequestInit | undefined, body: RequestInit['body']): RequestInit {
-  return body === undefined ? { ...init } : { ...init, body };
-}
-
 function numberOrNull(value: string | null): number | null {
   if (value === null) return null;
   const parsed = Number(value);
@@ -471,12 +464,11 @@ function safely<T>(fn: () => T): T | undefined {
   }
 }
 
-function tryWatchResponse(capture: Capture, attempt: Attempt, response: Response): Response {
+function tryWatchResponse(capture: Capture, attempt: Attempt, response: Response): void {
   try {
-    return watchResponse(capture, attempt, response);
+    watchResponse(capture, attempt, response);
   } catch (error) {
     logCaptureFailure(error);
-    return response;
   }
 }
 

@@ -35,7 +35,7 @@ export function readRequestInfo(url: string, init: RequestInit | undefined): Req
   const method = (init?.method ?? 'GET').toUpperCase();
   const endpoint = endpointTemplate(url);
   const body = init?.body;
-  // A chat body is parsed, as it was to ask for usage; others are scanned.
+  // A chat body is parsed, for its `stream`, which may be anywhere in it; others are scanned.
   const parsed =
     endpoint === '/chat/completions' && typeof body === 'string' ? parseJsonBody(body) : undefined;
   const retries = Number(headers.get('x-stainless-retry-count') ?? 0);
@@ -139,40 +139,4 @@ function skipSpace(text: string, from: number): number {
     if (code !== 0x20 && code !== 0x0a && code !== 0x0d && code !== 0x09) return at;
     at += 1;
   }
-}
-
-/**
- * Whether a request may be a chat stream to ask for its usage, found without parsing its
- * body: false for every other request, which can then be read later, off the caller's
- * path. A body that names both `stream_options` and `include_usage` is taken to be the
- * caller's decision. A true answer is settled by parsing the body.
- */
-export function mayAskForStreamUsage(url: string, body: RequestInit['body']): boolean {
-  if (typeof body !== 'string' || !url.endsWith('/chat/completions')) return false;
-  if (body.length > MAX_PARSED_BODY_CHARS) return false;
-  if (body.includes('"include_usage"') && body.includes('"stream_options"')) return false;
-  return (
-    isTrueAfterKey(body, '"stream"', 0, body.length) &&
-    endpointTemplate(url) === '/chat/completions'
-  );
-}
-
-/**
- * The body of a chat stream asking for its usage, or undefined when it is no chat stream's
- * JSON body or its caller decided either way. Call it for a body `mayAskForStreamUsage`
- * said may be asked; this parses it to be sure.
- */
-export function bodyAskingForUsage(body: RequestInit['body']): string | undefined {
-  return typeof body === 'string' ? withStreamUsage(parseJsonBody(body)) : undefined;
-}
-
-/**
- * Chat streams report usage only when asked; ask unless the caller decided either way.
- * The SDK ignores the extra final chunk, whose `choices` is empty.
- */
-function withStreamUsage(parsed: ParsedBody): string | undefined {
-  if (parsed === undefined || parsed.stream !== true) return undefined;
-  const options = isObject(parsed.stream_options) ? parsed.stream_options : {};
-  if ('include_usage' in options) return undefined;
-  return JSON.stringify({ ...parsed, stream_options: { ...options, include_usage: true } });
 }

@@ -724,16 +724,16 @@ type BodyReader = 'text' | 'json' | 'arrayBuffer' | 'blob' | 'bytes';
 
 /**
  * An observed response. Nothing of it is read when it arrives: on the first use of its
- * body, when the SDK has just read its status and headers itself, those are noted and the
- * kind of body settled, and a body that is not JSON is observed in place.
+ * body the kind of body is settled, from the reader used or the content type, and a body
+ * that is not JSON is observed in place. Status and headers are read when the end is
+ * handed on.
  */
 interface ResponseObservation {
+  response: Response;
   onEnd: ResponseEnd;
   options: ObserveOptions;
-  /** Set on the first use of the body, with the status and headers. */
+  /** Set on the first use of the body. */
   kind: BodyKind | undefined;
-  status: number;
-  headers: Headers | undefined;
   ended: boolean;
   /** For a JSON body: the observing stream handed to a reader of `body`, made on first access. */
   stream: ReadableStream<Uint8Array> | undefined;
@@ -760,10 +760,7 @@ function settledObservationOf(response: Response, kind?: BodyKind): ResponseObse
 }
 
 function settle(response: Response, observation: ResponseObservation, given?: BodyKind): void {
-  const headers = response.headers;
-  const kind = given ?? bodyKindOf(headers.get('content-type'));
-  observation.status = response.status;
-  observation.headers = headers;
+  const kind = given ?? bodyKindOf(response.headers.get('content-type'));
   observation.kind = kind;
   if (kind === 'json') return;
   const body = nativeBody(response);
@@ -778,10 +775,10 @@ function settle(response: Response, observation: ResponseObservation, given?: Bo
  * and has gone on, as a rule to wait for its next one.
  */
 function finish(observation: ResponseObservation, summarise: () => BodySummary): void {
-  const { headers } = observation;
-  if (observation.ended || headers === undefined) return;
+  if (observation.ended) return;
   observation.ended = true;
-  endsDue.push(() => observation.onEnd(summarise(), observation.status, headers));
+  const { response } = observation;
+  endsDue.push(() => observation.onEnd(summarise(), response.status, response.headers));
   if (!endsScheduled) {
     endsScheduled = true;
     setImmediate(handOnObservedEnds);
@@ -825,7 +822,12 @@ function nativeBody(response: Response): ReadableStream<Uint8Array> | null {
  * summary is held until the event is built, rather than the body and its parsed value,
  * which keeps a large response from outliving its caller's use of it.
  */
-function summaryOf(value: unknown, raw: string, endedAt: number, keepText: boolean): BodySummary {
+function summaryOf(
+  value: unknown,
+  raw: string | null,
+  endedAt: number,
+  keepText: boolean,
+): BodySummary {
   const parsed = value === INVALID ? INVALID_JSON : parseBodyValue(value, null);
   const summary: BodySummary = {
     end: 'complete',
@@ -855,21 +857,43 @@ function readText<T>(
     (raw) => then(raw, performance.now()),
     (error: unknown) => {
       const endedAt = performance.now();
-      finish(observation, () => ({
-        ...EMPTY_SUMMARY,
-        end: 'broken',
-        endedAt,
-        failure: error,
-      }));
+      finish(observation, () => brokenSummary(endedAt, error));
       throw error;
     },
   );
 }
 
 /**
- * The body readers of an observed response. A JSON body is read once, natively, as text,
- * and its summary taken from the value the SDK parses anyway; any other body is read by
- * the native reader through its stream, which is observed in place.
+ * Parses a JSON body with the native reader and returns its own promise, which the caller
+ * waits for as it would without observation. The observation's reaction to it is
+ * registered first, so it runs in the same step, just before the caller's, and takes the
+ * summary from the value the caller gets.
+ */
+function parseNatively(response: Response, observation: ResponseObservation): Promise<unknown> {
+  const parsing: Promise<unknown> = Response.prototype.json.call(response);
+  parsing.then(
+    (value) => {
+      const endedAt = performance.now();
+      finish(observation, () => summaryOf(value, null, endedAt, false));
+    },
+    (error: unknown) => {
+      const endedAt = performance.now();
+      // A body that arrived whole but is not JSON, or one that broke on the way.
+      if (error instanceof SyntaxError) {
+        finish(observation, () => summaryOf(INVALID, null, endedAt, false));
+      } else {
+        finish(observation, () => brokenSummary(endedAt, error));
+      }
+    },
+  );
+  return parsing;
+}
+
+/**
+ * The body readers of an observed response. A JSON body is read once, natively, and its
+ * summary taken from the value the caller gets; with content capture it is read as text,
+ * which the event keeps. Any other body is read by the native reader through its stream,
+ * which is observed in place.
  */
 const readers: Record<BodyReader, (this: Response) => Promise<unknown>> = {
   text() {
@@ -887,6 +911,7 @@ const readers: Record<BodyReader, (this: Response) => Promise<unknown>> = {
     const observation = settledObservationOf(this, 'json');
     if (observation.kind !== 'json') return Response.prototype.json.call(this);
     const keepText = observation.options.keepText === true;
+    if (!keepText) return parseNatively(this, observation);
     return readText(this, observation, (raw, endedAt) => {
       let value: unknown;
       try {
@@ -975,11 +1000,10 @@ export function observeResponse(
   options: ObserveOptions = {},
 ): Response {
   responseObservations.set(response, {
+    response,
     onEnd,
     options,
     kind: undefined,
-    status: 0,
-    headers: undefined,
     ended: false,
     stream: undefined,
   });
@@ -988,6 +1012,10 @@ export function observeResponse(
 }
 
 const INVALID = Symbol('invalid JSON');
+
+function brokenSummary(endedAt: number, failure: unknown): BodySummary {
+  return { ...EMPTY_SUMMARY, end: 'broken', endedAt, failure };
+}
 
 const EMPTY_SUMMARY: BodySummary = {
   end: 'complete',

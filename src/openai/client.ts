@@ -15,6 +15,7 @@ import { createRedactor } from '../events/redact.js';
 import { readContentSettings, type ContentSettings } from '../events/settings.js';
 import { OPENAI_OPS_VERSION } from '../version.js';
 import { runInCallScope, type CallScopeOptions } from './scope.js';
+import { askForStreamUsage } from './stream-usage.js';
 import { normalizeOpenAiBaseUrl } from './url.js';
 import {
   configuredApiKeys,
@@ -104,10 +105,13 @@ export function withOpenAIClientForWorkload<T>(
  * id the SDK keeps across the retries of one call as OpenAI's `X-Client-Request-Id`, so
  * that every attempt of a call can be found together. Both come from methods the SDK calls
  * on every request anyway: passed as default headers, they would be merged into every
- * request's headers, a cost a loopback call can measure (docs/performance.md).
+ * request's headers, a cost a loopback call can measure (docs/performance.md). A client
+ * that records its calls also asks chat streams for their usage, in the SDK's hook for
+ * changing a request's options, before the body is serialised.
  */
-function instrumentedClass(workload: OpenAIWorkload): typeof OpenAI {
-  let subclass = instrumentedClasses.get(workload);
+function instrumentedClass(workload: OpenAIWorkload, recording: boolean): typeof OpenAI {
+  const key = `${workload}:${String(recording)}`;
+  let subclass = instrumentedClasses.get(key);
   if (subclass !== undefined) return subclass;
   const userAgent = userAgentOf(workload);
   subclass = class InstrumentedOpenAI extends OpenAI {
@@ -117,17 +121,28 @@ function instrumentedClass(workload: OpenAIWorkload): typeof OpenAI {
       return nextClientRequestId();
     }
   };
+  if (recording) {
+    subclass = class RecordingOpenAI extends subclass {
+      protected override prepareOptions(options: RequestOptions): Promise<void> {
+        askForStreamUsage(options);
+        return super.prepareOptions(options);
+      }
+    };
+  }
   // The SDK builds its User-Agent in a private method; answering it here keeps the
   // header set the SDK merges as it is. Should a version lack the method, the client
   // falls back to a default header.
   if (sdkNamesItself) {
     Object.defineProperty(subclass.prototype, 'getUserAgent', { value: () => userAgent });
   }
-  instrumentedClasses.set(workload, subclass);
+  instrumentedClasses.set(key, subclass);
   return subclass;
 }
 
-const instrumentedClasses = new Map<OpenAIWorkload, typeof OpenAI>();
+const instrumentedClasses = new Map<string, typeof OpenAI>();
+
+/** The SDK's options for one request, as its request hooks receive them. */
+type RequestOptions = Awaited<Parameters<OpenAI['request']>[0]>;
 const sdkNamesItself = typeof Reflect.get(OpenAI.prototype, 'getUserAgent') === 'function';
 
 function userAgentOf(workload: OpenAIWorkload): string {
@@ -155,7 +170,7 @@ function createClient(
   const apiKey = options.apiKey ?? requireApiKey(config);
   const baseURL = normalizeOpenAiBaseUrl(options.baseURL ?? config.baseUrl, 'baseURL');
   const timeout = options.timeout ?? DEFAULT_TIMEOUT_MS;
-  const InstrumentedOpenAI = instrumentedClass(config.workload);
+  const InstrumentedOpenAI = instrumentedClass(config.workload, config.debugLogging);
   return new InstrumentedOpenAI({
     organization: config.organization,
     ...options,

@@ -173,11 +173,68 @@ describe('recorded fields and tags', () => {
       bareChunks.map((chunk) => chunk.choices.length),
     );
     expect(chunks.every((chunk) => chunk.usage == null)).toBe(true);
+    // The request asked for usage; the caller's parameters were left as they were.
+    expect(harness.sim.requests.at(-1)?.body).toMatchObject({
+      stream_options: { include_usage: true },
+    });
+    expect(params).not.toHaveProperty('stream_options');
 
     const [event] = await newestEvents(1);
     expect(event?.endpoint).toBe('/chat/completions');
     expect(event?.inputTokens).toBeGreaterThan(0);
     expect(event?.outputTokens).toBeGreaterThan(0);
+  });
+
+  it('asks again and hides again when the SDK retries a chat stream', async () => {
+    harness.sim.injectFault({ path: '/v1/chat/completions', times: 1, fault: { status: 503 } });
+    const stream = await financeClient({ maxRetries: 1 }).chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'Count the refunds' }],
+      stream: true,
+    });
+    const chunks = [];
+    for await (const chunk of stream) chunks.push(chunk);
+    expect(chunks.length).toBeGreaterThan(0);
+    expect(chunks.every((chunk) => chunk.choices.length > 0)).toBe(true);
+    const bodies = harness.sim.requests.slice(-2).map((request) => request.body);
+    for (const body of bodies) {
+      expect(body).toMatchObject({ stream_options: { include_usage: true } });
+    }
+    const events = (await newestEvents(2)).reverse();
+    expect(events.map((event) => [event.attempt, event.statusCode])).toEqual([
+      [1, 503],
+      [2, 200],
+    ]);
+    expect(events[1]?.outputTokens).toBeGreaterThan(0);
+  });
+
+  it('sends a chat stream as the caller wrote it when the caller declined usage', async () => {
+    const stream = await financeClient().chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'Count the credits' }],
+      stream: true,
+      stream_options: { include_usage: false },
+    });
+    for await (const chunk of stream) expect(chunk.choices.length).toBeGreaterThan(0);
+    expect(harness.sim.requests.at(-1)?.body).toMatchObject({
+      stream_options: { include_usage: false },
+    });
+    const [event] = await newestEvents(1);
+    expect(event?.outputTokens).toBeNull();
+  });
+
+  it('asks for nothing when recording is off', async () => {
+    const openai = getOpenAIClientForWorkload('finance-prod', {
+      env: { ...harness.env, OPENAI_DEBUG_LOGGING: 'false' },
+      maxRetries: 0,
+    });
+    const stream = await openai.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'Count the debits' }],
+      stream: true,
+    });
+    for await (const chunk of stream) void chunk;
+    expect(harness.sim.requests.at(-1)?.body).not.toHaveProperty('stream_options');
   });
 
   it('leaves the usage chunk in place when the caller asked for it', async () => {

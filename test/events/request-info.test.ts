@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import {
-  bodyAskingForUsage,
-  mayAskForStreamUsage,
-  readRequestInfo,
-} from '../../src/events/request-info.js';
+import { readRequestInfo } from '../../src/events/request-info.js';
 
 const URL_BASE = 'https://api.openai.com/v1';
 
@@ -55,70 +51,5 @@ describe('readRequestInfo', () => {
     const info = read('/chat/completions', { model: 'gpt-4.1', messages, stream: true });
     expect(info).toMatchObject({ model: 'gpt-4.1', stream: true });
     expect(read('/chat/completions', { model: 'gpt-4.1', messages }).stream).toBe(false);
-  });
-});
-
-describe('bodyAskingForUsage', () => {
-  const messages = [{ role: 'user', content: 'hi' }];
-  const asking = (body: unknown) => bodyAskingForUsage(JSON.stringify(body));
-
-  it('asks a chat stream for usage unless the caller decided', () => {
-    const asked = asking({ model: 'm', messages, stream: true });
-    expect(JSON.parse(asked ?? 'null')).toEqual({
-      model: 'm',
-      messages,
-      stream: true,
-      stream_options: { include_usage: true },
-    });
-    expect(
-      JSON.parse(asking({ stream: true, stream_options: { include_obfuscation: false } }) ?? ''),
-    ).toEqual({
-      stream: true,
-      stream_options: { include_obfuscation: false, include_usage: true },
-    });
-    const declined = { stream: true, stream_options: { include_usage: false } };
-    expect(asking({ model: 'm', messages, ...declined })).toBeUndefined();
-    expect(asking({ model: 'm', messages })).toBeUndefined();
-    expect(asking({ model: 'm', messages: [{ content: '"stream":true' }] })).toBeUndefined();
-    expect(bodyAskingForUsage('not json')).toBeUndefined();
-  });
-});
-
-describe('mayAskForStreamUsage', () => {
-  const messages = [{ role: 'user', content: 'say "stream": true' }];
-  const may = (endpoint: string, body: unknown) =>
-    mayAskForStreamUsage(`${URL_BASE}${endpoint}`, JSON.stringify(body));
-
-  it('is true for a chat stream whose caller left usage unset, wherever stream is', () => {
-    expect(may('/chat/completions', { model: 'm', messages, stream: true })).toBe(true);
-    const long = [{ role: 'user', content: 'x'.repeat(50_000) }];
-    expect(may('/chat/completions', { model: 'm', messages: long, stream: true, n: 1 })).toBe(true);
-    expect(
-      may('/chat/completions', { stream: true, stream_options: { include_obfuscation: false } }),
-    ).toBe(true);
-  });
-
-  it('is false for chat calls that need no rewriting, which are read later', () => {
-    expect(may('/chat/completions', { model: 'm', messages })).toBe(false);
-    expect(may('/chat/completions', { model: 'm', messages, stream: false })).toBe(false);
-    const decided = { stream: true, stream_options: { include_usage: false } };
-    expect(may('/chat/completions', { model: 'm', messages, ...decided })).toBe(false);
-    expect(may('/responses', { model: 'm', input: 'hi', stream: true })).toBe(false);
-    expect(mayAskForStreamUsage(`${URL_BASE}/chat/completions`, new FormData())).toBe(false);
-    expect(may('/foo/chat/completions', { model: 'm', messages, stream: true })).toBe(false);
-  });
-
-  it('agrees with the rewriting bodyAskingForUsage does', () => {
-    const bodies = [
-      { model: 'm', messages, stream: true },
-      { model: 'm', messages },
-      { model: 'm', messages, stream: true, stream_options: { include_usage: true } },
-      { model: 'm', messages, stream: true, stream_options: {} },
-    ];
-    for (const body of bodies) {
-      expect(bodyAskingForUsage(JSON.stringify(body)) !== undefined).toBe(
-        may('/chat/completions', body),
-      );
-    }
   });
 });
