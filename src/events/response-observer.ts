@@ -1,7 +1,8 @@
 /**
  * Watches a response body on its way to the SDK: time to first chunk, the end of the body,
- * the usage it reports, and how it ended. The SDK receives the same bytes, except the
- * usage-only chunk of a chat stream that instrumentation itself asked for.
+ * the usage it reports, and how it ended. The SDK receives the same bytes, except that the
+ * usage-only event of a chat stream that instrumentation itself asked for is turned into a
+ * comment, which readers of server-sent events skip.
  */
 import type { ReadableWritablePair, StreamPipeOptions } from 'node:stream/web';
 import { TextDecoder } from 'node:util';
@@ -101,7 +102,7 @@ class BodyTracker {
 }
 
 export interface ObserveOptions {
-  /** Hold back the usage-only chunk of a chat stream (one instrumentation asked for). */
+  /** Hide the usage-only event of a chat stream (one instrumentation asked for). */
   hideUsageChunk?: boolean;
   /** Keep the body's text for content capture. */
   keepText?: boolean;
@@ -402,7 +403,7 @@ class EdgeBuffer {
 
 /**
  * Follows a server-sent event stream, keeping the last event that reports usage or an
- * error. With `hideUsage`, events whose only content is usage are held back.
+ * error. With `hideUsage`, events whose only content is usage are turned into comments.
  */
 class SseCollector {
   readonly #hideUsage: boolean;
@@ -423,6 +424,8 @@ class SseCollector {
    */
   #unscanned: Uint8Array[] = [];
   #unscannedBytes = 0;
+  /** Where the data lines hidden in unscanned chunks start, by chunk. */
+  #hiddenLines: Map<Uint8Array, number[]> | undefined;
   #text = '';
 
   constructor(hideUsage: boolean, keepText: boolean) {
@@ -435,9 +438,9 @@ class SseCollector {
     this.#atEventEnd = endsAtEventEnd(chunk);
     if (!this.#keepText && atEventEnd && this.#atEventEnd) {
       // Whole events: hide what has to be hidden now, and read the rest later.
-      const passed = this.#hideUsage ? withoutUsageOnlyEvents(chunk) : chunk;
+      if (this.#hideUsage) this.#hideUsageOnlyEvents(chunk);
       this.#keepUnscanned(chunk);
-      return passed;
+      return chunk;
     }
     // Chunks are considered in order: what came before this one first.
     this.#scanUnscanned();
@@ -466,10 +469,38 @@ class SseCollector {
   }
 
   /**
+   * Turns the usage-only events of `chunk`, a run of whole events, into comments, in
+   * place, noting where their data lines start so that reading the chunk later still
+   * finds their usage. Such an event has an empty `choices` array, so the search is for
+   * `[]`, which most chunks lack: one quick pass over the bytes, where reading the events
+   * would decode them.
+   */
+  #hideUsageOnlyEvents(chunk: Uint8Array): void {
+    const bytes = asBuffer(chunk);
+    let hidden: number[] | undefined;
+    let from = 0;
+    for (let at = bytes.indexOf(EMPTY_ARRAY); at !== -1; at = bytes.indexOf(EMPTY_ARRAY, from)) {
+      const lineStart = bytes.lastIndexOf(LF, at) + 1;
+      const lineEnd = bytes.indexOf(LF, at);
+      if (lineEnd === -1) break;
+      from = lineEnd;
+      const data = dataOf(bytes.toString('utf8', lineStart, lineEnd));
+      if (data === null || verdictOf(data) !== 'usage-only') continue;
+      const eventEnd = eventEndAfter(bytes, lineEnd);
+      commentOut(bytes, eventStartBefore(bytes, lineStart), eventEnd);
+      (hidden ??= []).push(lineStart);
+      from = eventEnd;
+    }
+    if (hidden !== undefined) (this.#hiddenLines ??= new Map()).set(chunk, hidden);
+  }
+
+  /**
    * Reads a chunk of whole events, the shape of almost every chunk, without decoding it:
    * one pass finds the lines that report usage or an error, and only those are decoded.
    */
   #scanWholeEvents(chunk: Uint8Array): void {
+    const hidden = this.#hiddenLines?.get(chunk);
+    this.#hiddenLines?.delete(chunk);
     const bytes = asBuffer(chunk);
     // One byte per character, so that offsets in the text are offsets in the chunk.
     const text = bytes.toString('latin1');
@@ -479,7 +510,9 @@ class SseCollector {
       const lineStart = text.lastIndexOf('\n', match.index) + 1;
       const lineEnd = text.indexOf('\n', match.index);
       interesting.lastIndex = lineEnd;
-      this.#consider(bytes.toString('utf8', lineStart, lineEnd));
+      const line = bytes.toString('utf8', lineStart, lineEnd);
+      // A data line hidden as a comment is read as the data line it was.
+      this.#consider(hidden?.includes(lineStart) === true ? `d${line.slice(1)}` : line);
     }
     this.#lastPlainChunk = chunk;
   }
@@ -553,7 +586,7 @@ class SseCollector {
     for (let index = 0; index < parts.length; index += 2) {
       const event = parts[index] ?? '';
       const usageOnly = event.split('\n').some((line) => this.#consider(line) === 'usage-only');
-      if (!usageOnly) forwarded += event + (parts[index + 1] ?? '');
+      forwarded += (usageOnly ? commentedOut(event) : event) + (parts[index + 1] ?? '');
     }
     return forwarded;
   }
@@ -587,29 +620,6 @@ function verdictOf(data: string): LineVerdict {
 const EMPTY_ARRAY = Buffer.from('[]');
 
 /**
- * `chunk`, a run of whole events, without its usage-only events. Such an event has an
- * empty `choices` array, so the search is for `[]`, which most chunks lack: one quick
- * pass over the bytes, where reading the events would decode them.
- */
-function withoutUsageOnlyEvents(chunk: Uint8Array): Uint8Array {
-  const bytes = asBuffer(chunk);
-  let cuts: [number, number][] | undefined;
-  let from = 0;
-  for (let at = bytes.indexOf(EMPTY_ARRAY); at !== -1; at = bytes.indexOf(EMPTY_ARRAY, from)) {
-    const lineStart = bytes.lastIndexOf(LF, at) + 1;
-    const lineEnd = bytes.indexOf(LF, at);
-    if (lineEnd === -1) break;
-    from = lineEnd;
-    const data = dataOf(bytes.toString('utf8', lineStart, lineEnd));
-    if (data === null || verdictOf(data) !== 'usage-only') continue;
-    const eventEnd = eventEndAfter(bytes, lineEnd);
-    (cuts ??= []).push([eventStartBefore(bytes, lineStart), eventEnd]);
-    from = eventEnd;
-  }
-  return cuts === undefined ? chunk : withoutRanges(bytes, cuts);
-}
-
-/**
  * Whether `text` is whole server-sent events (it ends where an event ends) of which none
  * reports usage or an error, the case of almost every chunk of a stream.
  */
@@ -634,6 +644,7 @@ const NO_USAGE_YET = '"usage":null';
 const INTERESTING_KEY = /"(?:usage"(?!:null)|error")/g;
 const LF = 0x0a;
 const CR = 0x0d;
+const COLON = 0x3a;
 const encoder = new TextEncoder();
 
 function asBuffer(chunk: Uint8Array): Buffer {
@@ -694,19 +705,26 @@ function eventEndAfter(bytes: Buffer, lineEnd: number): number {
   return bytes.length;
 }
 
-/** `bytes` with the given ascending, disjoint ranges left out, as a new array. */
-function withoutRanges(bytes: Uint8Array, ranges: readonly [number, number][]): Uint8Array {
-  const removed = ranges.reduce((sum, [start, end]) => sum + end - start, 0);
-  const kept = new Uint8Array(bytes.length - removed);
-  let from = 0;
-  let to = 0;
-  for (const [start, end] of ranges) {
-    kept.set(bytes.subarray(from, start), to);
-    to += start - from;
-    from = end;
+/**
+ * Turns the lines of the event between `start` and `end` into comments, which every
+ * reader of server-sent events skips: their first byte becomes a colon. The bytes stay
+ * where they are and as many, so nothing is copied.
+ */
+function commentOut(bytes: Buffer, start: number, end: number): void {
+  for (let line = start; line < end;) {
+    if (bytes[line] !== LF && bytes[line] !== CR) bytes[line] = COLON;
+    const next = bytes.indexOf(LF, line);
+    if (next === -1 || next >= end) return;
+    line = next + 1;
   }
-  kept.set(bytes.subarray(from), to);
-  return kept;
+}
+
+/** `event`, the text of one event, with each of its lines turned into a comment. */
+function commentedOut(event: string): string {
+  return event
+    .split('\n')
+    .map((line) => (line === '' || line === '\r' ? line : `:${line.slice(1)}`))
+    .join('\n');
 }
 
 const EVENT_END = /\r?\n\r?\n$/;

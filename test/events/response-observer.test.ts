@@ -55,6 +55,25 @@ async function consume(
 const usageChunk =
   'data: {"id":"c","choices":[],"usage":{"prompt_tokens":7,"completion_tokens":3}}\n\n';
 
+/**
+ * The data of each event that a reader of server-sent events dispatches from `text`, as
+ * the SDK's decoder does: comment lines (a leading colon) are skipped, and a blank line
+ * ends an event that has data.
+ */
+function eventData(text: string): string[] {
+  const events: string[] = [];
+  let data: string[] = [];
+  for (const line of text.split(/\r?\n/)) {
+    if (line === '') {
+      if (data.length > 0) events.push(data.join('\n'));
+      data = [];
+    } else if (line.startsWith('data:')) {
+      data.push(line.slice(5).replace(/^ /, ''));
+    }
+  }
+  return events;
+}
+
 describe('observeBody', () => {
   it('passes JSON through unchanged and reads usage, model and errors', async () => {
     const json = '{"model":"m","usage":{"prompt_tokens":5,"completion_tokens":2}}';
@@ -91,11 +110,12 @@ describe('observeBody', () => {
     expect(summary.usage).toMatchObject({ inputTokens: 7, outputTokens: 3 });
   });
 
-  it('holds back only the usage chunk it was told to hide', async () => {
+  it('hides only the usage event it was told to hide, in place', async () => {
     const first = 'data: {"choices":[{"delta":{"content":"hi"}}]}\n\n';
     const parts = [first, usageChunk, 'data: [DONE]\n\n'];
     const { text, summary } = await consume(parts, 'sse', { hideUsageChunk: true });
-    expect(text).toBe(`${first}data: [DONE]\n\n`);
+    expect(eventData(text)).toEqual(eventData(`${first}data: [DONE]\n\n`));
+    expect(text).toHaveLength(parts.join('').length);
     expect(summary.usage.inputTokens).toBe(7);
   });
 
@@ -179,6 +199,8 @@ const readers: Record<string, (body: ReadableStream<Uint8Array>) => Promise<stri
 describe('observeStream', () => {
   const first = 'data: {"choices":[{"delta":{"content":"hi"}}]}\n\n';
   const parts = [first, usageChunk.slice(0, 25), usageChunk.slice(25), 'data: [DONE]\n\n'];
+  /** What a reader of the stream dispatches when the usage is hidden: all but the usage. */
+  const shown = eventData(`${first}data: [DONE]\n\n`);
 
   for (const [name, read] of Object.entries(readers)) {
     it(`observes a stream read by ${name}, hiding the usage chunk, and ends once`, async () => {
@@ -189,7 +211,9 @@ describe('observeStream', () => {
       });
       expect(body).toBe(source);
 
-      expect(await read(body)).toBe(`${first}data: [DONE]\n\n`);
+      const text = await read(body);
+      expect(eventData(text)).toEqual(shown);
+      expect(text).toHaveLength(parts.join('').length);
       expect(ends).toHaveLength(1);
       expect(ends[0]?.()).toMatchObject({
         end: 'complete',
@@ -212,14 +236,13 @@ describe('observeStream', () => {
           : reader === 'arrayBuffer'
             ? await read(response)
             : (await Promise.all([read(response.clone()), read(response)])).join('');
-      const expected = `${first}data: [DONE]\n\n`;
-      expect(text).toBe(reader === 'clone' ? expected + expected : expected);
+      expect(eventData(text)).toEqual(reader === 'clone' ? [...shown, ...shown] : shown);
       expect(ends).toHaveLength(1);
       expect(ends[0]?.()).toMatchObject({ end: 'complete', usage: { inputTokens: 7 } });
     });
   }
 
-  it('hands plain events on as the chunks that came, rebuilding only the usage event', async () => {
+  it('hands every chunk on as it came, the usage event turned into a comment', async () => {
     // The API marks every chunk before the usage chunk with "usage":null once asked for usage.
     const waiting = 'data: {"choices":[{"delta":{"content":"!"}}],"usage":null}\r\n\r\n';
     const chunks = [first, waiting, usageChunk].map((text) => encoder.encode(text));
@@ -237,9 +260,10 @@ describe('observeStream', () => {
       hideUsageChunk: true,
     });
     for await (const chunk of body) received.push(chunk);
-    expect(received).toHaveLength(2);
-    expect(received[0]).toBe(chunks[0]);
-    expect(received[1]).toBe(chunks[1]);
+    expect(received).toHaveLength(3);
+    received.forEach((chunk, at) => expect(chunk).toBe(chunks[at]));
+    expect(received[2]?.byteLength).toBe(usageChunk.length);
+    expect(eventData(Buffer.from(received[2] ?? []).toString())).toEqual([]);
     expect(ends).toMatchObject([{ end: 'complete', usage: { inputTokens: 7, outputTokens: 3 } }]);
   });
 
@@ -253,7 +277,7 @@ describe('observeStream', () => {
     return { received, summary: ends[0] as BodySummary };
   }
 
-  it('cuts only the usage event out of a chunk that holds a whole stream', async () => {
+  it('hides only the usage event of a chunk that holds a whole stream', async () => {
     // Over loopback, a whole stream arrives as one chunk; its text is not only ASCII.
     const accented =
       'data: {"choices":[{"delta":{"content":"déjà vu ✓ []","tool_calls":[]}}],' +
@@ -261,7 +285,11 @@ describe('observeStream', () => {
     const whole = `${first}${accented}${usageChunk}data: [DONE]\n\n`;
 
     const hidden = await readWhole(whole, { hideUsageChunk: true });
-    expect(hidden.received).toEqual([`${first}${accented}data: [DONE]\n\n`]);
+    expect(hidden.received).toHaveLength(1);
+    expect(eventData(hidden.received[0] ?? '')).toEqual(
+      eventData(`${first}${accented}data: [DONE]\n\n`),
+    );
+    expect(hidden.received[0]).toHaveLength(whole.length);
     expect(hidden.summary).toMatchObject({
       end: 'complete',
       usage: { inputTokens: 7, outputTokens: 3 },
@@ -272,7 +300,7 @@ describe('observeStream', () => {
     expect(kept.summary.usage).toMatchObject({ inputTokens: 7, outputTokens: 3 });
   });
 
-  it('reads an error event among plain events, and cuts usage from CRLF streams too', async () => {
+  it('reads an error event among plain events, and hides usage in CRLF streams too', async () => {
     const failed = await readWhole(
       `${first}data: {"error":{"message":"overloaded","type":"server_error"}}\n\n`,
       { hideUsageChunk: true },
@@ -282,7 +310,8 @@ describe('observeStream', () => {
     const crlf = (text: string) => text.replaceAll('\n', '\r\n');
     const whole = crlf(`${first}${usageChunk}data: [DONE]\n\n`);
     const hidden = await readWhole(whole, { hideUsageChunk: true });
-    expect(hidden.received.join('')).toBe(crlf(`${first}data: [DONE]\n\n`));
+    expect(eventData(hidden.received.join(''))).toEqual(shown);
+    expect(hidden.received.join('')).toHaveLength(whole.length);
     expect(hidden.summary.usage).toMatchObject({ inputTokens: 7 });
 
     // Split inside the usage event, the chunks are decoded; the line ends still survive.
@@ -292,7 +321,9 @@ describe('observeStream', () => {
       () => undefined,
       { hideUsageChunk: true },
     );
-    expect(await new Response(split).text()).toBe(crlf(`${first}data: [DONE]\n\n`));
+    const text = await new Response(split).text();
+    expect(eventData(text)).toEqual(shown);
+    expect(text).toHaveLength(whole.length);
   });
 
   it('reads usage the caller asked for from chunks scanned only when summarised', async () => {
@@ -398,8 +429,9 @@ describe('observeResponse', () => {
     for await (const chunk of response.body as ReadableStream<Uint8Array>) {
       text += Buffer.from(chunk).toString();
     }
-    expect(text).not.toContain('prompt_tokens');
-    expect(text).toContain('[DONE]');
+    expect(eventData(text)).toHaveLength(2);
+    expect(eventData(text).at(-1)).toBe('[DONE]');
+    expect(eventData(text).some((data) => data.includes('prompt_tokens'))).toBe(false);
     await endsAfter(Promise.resolve(), ends);
     expect(ends).toHaveLength(1);
     expect(ends[0]?.summary.usage).toMatchObject({ inputTokens: 7, outputTokens: 3 });
