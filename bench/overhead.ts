@@ -35,11 +35,29 @@ const MAX_MEDIAN_RATIO = 1.03;
  * The clients: the bare SDK, its twin the control, the instrumented client, and with
  * `--breakdown 1` the instrumented client with recording off (`OPENAI_DEBUG_LOGGING=false`),
  * which splits the difference into the client's own part (its headers) and recording's.
+ *
+ * On `chat-stream`, a third bare client, `usageAsked`, sends what the instrumented client
+ * sends: the same request with `stream_options.include_usage`. The server then sends one
+ * event more and `"usage":null` in every other, which costs any client that asks; this
+ * client's difference from the bare one is that cost, and the instrumented client's
+ * difference from it is the instrumentation's own.
  */
-type Side = 'bare' | 'control' | 'instrumented' | 'recordingOff';
+type Side = 'bare' | 'control' | 'instrumented' | 'recordingOff' | 'usageAsked';
 type Clients = Partial<Record<Side, OpenAI>>;
 
-const SIDES: readonly Side[] = ['bare', 'control', 'instrumented', 'recordingOff'];
+const SIDES: readonly Side[] = ['bare', 'control', 'instrumented', 'recordingOff', 'usageAsked'];
+
+/** The kind on which `usageAsked` takes turns, and the request it makes instead. */
+const USAGE_ASKED: { kind: RequestKind; sends: RequestKind } = {
+  kind: 'chat-stream',
+  sends: 'chat-stream-usage',
+};
+
+function sidesFor(kind: RequestKind, clients: Clients): Side[] {
+  return SIDES.filter(
+    (side) => clients[side] !== undefined && (side !== 'usageAsked' || kind === USAGE_ASKED.kind),
+  );
+}
 
 function clientFor(clients: Clients, side: Side): OpenAI {
   const client = clients[side];
@@ -87,6 +105,11 @@ interface KindFigures {
   instrumented: SideFigures;
   /** With `--breakdown 1`: the instrumented client with recording off. */
   recordingOff?: SideFigures & { medianRatio: number };
+  /**
+   * On `chat-stream`: the bare client asking for usage itself. `medianRatio` is its median
+   * over the bare one; `instrumentedRatio` the instrumented median over its own.
+   */
+  usageAsked?: SideFigures & { medianRatio: number; instrumentedRatio: number };
   /** Instrumented median minus bare median. */
   medianDiffMs: number;
   /** Instrumented median over bare median. */
@@ -135,6 +158,7 @@ async function runOverhead(options: OverheadOptions): Promise<BenchmarkResult> {
       bare: bareClient(simulator.baseURL),
       control: bareClient(simulator.baseURL),
       instrumented: getOpenAIClientForWorkload('default', { env, maxRetries: 0 }),
+      usageAsked: bareClient(simulator.baseURL),
     };
     if (options.breakdown) {
       const off = { ...env, OPENAI_DEBUG_LOGGING: 'false' };
@@ -204,16 +228,22 @@ async function measureKind(
   clients: Clients,
   options: KindPlan,
 ): Promise<{ figures: KindFigures; instrumentedCalls: number }> {
-  const sides = SIDES.filter((side) => clients[side] !== undefined);
+  const sides = sidesFor(kind, clients);
   const orders = everyOrder(sides);
   const samplesMs: Record<Side, number[]> = {
     bare: [],
     control: [],
     instrumented: [],
     recordingOff: [],
+    usageAsked: [],
   };
   let index = 0;
-  const call = (side: Side) => makeCall(kind, clientFor(clients, side), (index += 1));
+  const call = (side: Side) =>
+    makeCall(
+      side === 'usageAsked' ? USAGE_ASKED.sends : kind,
+      clientFor(clients, side),
+      (index += 1),
+    );
   for (let warmup = 0; warmup < options.warmupCalls; warmup += 1) {
     for (const side of sides) await call(side);
   }
@@ -273,12 +303,22 @@ function summariseKind(
           ...figuresOf('recordingOff'),
           medianRatio: round(median(samplesMs.recordingOff) / bareMedian, 4),
         };
+  const usageAskedMedian = median(samplesMs.usageAsked);
+  const usageAsked =
+    samplesMs.usageAsked.length === 0
+      ? undefined
+      : {
+          ...figuresOf('usageAsked'),
+          medianRatio: round(usageAskedMedian / bareMedian, 4),
+          instrumentedRatio: round(instrumentedMedian / usageAskedMedian, 4),
+        };
   return {
     kind,
     bare: figuresOf('bare'),
     control: figuresOf('control'),
     instrumented: figuresOf('instrumented'),
     ...(recordingOff === undefined ? {} : { recordingOff }),
+    ...(usageAsked === undefined ? {} : { usageAsked }),
     medianDiffMs: round(instrumentedMedian - bareMedian, 3),
     medianRatio: round(instrumentedMedian / bareMedian, 4),
     controlRatio: round(median(samplesMs.control) / bareMedian, 4),
@@ -318,6 +358,14 @@ function printSummary(
       `${k.cpuUsPerCall.bare} → ${k.cpuUsPerCall.instrumented} µs`,
     ]),
   );
+  for (const k of kinds) {
+    if (k.usageAsked === undefined) continue;
+    console.log(
+      `${k.kind}: the bare client asking for usage itself took ` +
+        `${k.usageAsked.medianMs.toFixed(3)} ms (${formatRatio(k.usageAsked.medianRatio)} on bare); ` +
+        `the instrumented client, sending that request, ${formatRatio(k.usageAsked.instrumentedRatio)} on it`,
+    );
+  }
   const calls = formatCount(instrumentedCalls);
   const rows = `${formatCount(counts.rows)} rows (${formatCount(counts.distinctKeys)} distinct)`;
   console.log(
