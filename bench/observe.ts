@@ -45,13 +45,17 @@ const SSE_CHUNKS = [
 ].map((chunk) => encoder.encode(chunk));
 const SSE_HEADERS = { 'content-type': 'text/event-stream', 'x-request-id': 'req_bench' };
 
+/**
+ * The sources hand out a fresh copy of each chunk, as a network read does: hiding the
+ * usage event turns its lines into comments in the chunk itself.
+ */
 function sseSource(): ReadableStream<Uint8Array> {
   let index = 0;
   return new ReadableStream({
     pull(controller) {
       const chunk = SSE_CHUNKS[index++];
       if (chunk === undefined) controller.close();
-      else controller.enqueue(chunk);
+      else controller.enqueue(chunk.slice());
     },
   });
 }
@@ -81,7 +85,7 @@ function wholeStreamSource(): ReadableStream<Uint8Array> {
   return new ReadableStream({
     pull(controller) {
       if (sent) controller.close();
-      else controller.enqueue(WHOLE_STREAM);
+      else controller.enqueue(WHOLE_STREAM.slice());
       sent = true;
     },
   });

@@ -747,7 +747,6 @@ type BodyReader = 'text' | 'json' | 'arrayBuffer' | 'blob' | 'bytes';
  * handed on.
  */
 interface ResponseObservation {
-  response: Response;
   onEnd: ResponseEnd;
   options: ObserveOptions;
   /** Set on the first use of the body. */
@@ -783,8 +782,31 @@ function settle(response: Response, observation: ResponseObservation, given?: Bo
   if (kind === 'json') return;
   const body = nativeBody(response);
   if (body !== null) {
-    observeStream(body, kind, (summarise) => finish(observation, summarise), observation.options);
+    const head = headOf(response);
+    observeStream(
+      body,
+      kind,
+      (summarise) => finish(observation, head, summarise),
+      observation.options,
+    );
   }
+}
+
+/** The status and headers of a response, or the response itself, which has both. */
+interface ResponseHead {
+  readonly status: number;
+  readonly headers: Headers;
+}
+
+/**
+ * The status and headers of `response`, apart from it. What waits for a body's end, when
+ * it is kept with the observation, must not hold the response: an observation is the
+ * value of a weak map entry whose key is the response (or its body), and a value that
+ * holds its own key makes every garbage collection work through the entry again, which
+ * costs more than reading the two.
+ */
+function headOf(response: Response): ResponseHead {
+  return { status: response.status, headers: response.headers };
 }
 
 /**
@@ -792,11 +814,14 @@ function settle(response: Response, observation: ResponseObservation, given?: Bo
  * event loop, not here: the body's end is also the caller's, who has its response by then
  * and has gone on, as a rule to wait for its next one.
  */
-function finish(observation: ResponseObservation, summarise: () => BodySummary): void {
+function finish(
+  observation: ResponseObservation,
+  head: ResponseHead,
+  summarise: () => BodySummary,
+): void {
   if (observation.ended) return;
   observation.ended = true;
-  const { response } = observation;
-  endsDue.push(() => observation.onEnd(summarise(), response.status, response.headers));
+  endsDue.push(() => observation.onEnd(summarise(), head.status, head.headers));
   if (!endsScheduled) {
     endsScheduled = true;
     setImmediate(handOnObservedEnds);
@@ -875,7 +900,7 @@ function readText<T>(
     (raw) => then(raw, performance.now()),
     (error: unknown) => {
       const endedAt = performance.now();
-      finish(observation, () => brokenSummary(endedAt, error));
+      finish(observation, response, () => brokenSummary(endedAt, error));
       throw error;
     },
   );
@@ -892,15 +917,15 @@ function parseNatively(response: Response, observation: ResponseObservation): Pr
   parsing.then(
     (value) => {
       const endedAt = performance.now();
-      finish(observation, () => summaryOf(value, null, endedAt, false));
+      finish(observation, response, () => summaryOf(value, null, endedAt, false));
     },
     (error: unknown) => {
       const endedAt = performance.now();
       // A body that arrived whole but is not JSON, or one that broke on the way.
       if (error instanceof SyntaxError) {
-        finish(observation, () => summaryOf(INVALID, null, endedAt, false));
+        finish(observation, response, () => summaryOf(INVALID, null, endedAt, false));
       } else {
-        finish(observation, () => brokenSummary(endedAt, error));
+        finish(observation, response, () => brokenSummary(endedAt, error));
       }
     },
   );
@@ -918,7 +943,7 @@ const readers: Record<BodyReader, (this: Response) => Promise<unknown>> = {
     const observation = settledObservationOf(this);
     if (observation.kind !== 'json') return Response.prototype.text.call(this);
     return readText(this, observation, (raw, endedAt) => {
-      finish(observation, () => {
+      finish(observation, this, () => {
         const value = raw.trim() === '' ? undefined : (tryParse(raw) ?? INVALID);
         return summaryOf(value, raw, endedAt, observation.options.keepText === true);
       });
@@ -935,10 +960,10 @@ const readers: Record<BodyReader, (this: Response) => Promise<unknown>> = {
       try {
         value = JSON.parse(raw);
       } catch (error) {
-        finish(observation, () => summaryOf(INVALID, raw, endedAt, keepText));
+        finish(observation, this, () => summaryOf(INVALID, raw, endedAt, keepText));
         throw error;
       }
-      finish(observation, () => summaryOf(value, raw, endedAt, keepText));
+      finish(observation, this, () => summaryOf(value, raw, endedAt, keepText));
       return value;
     });
   },
@@ -985,12 +1010,15 @@ const observedResponsePrototype = Object.create(Response.prototype, {
       const observation = settledObservationOf(this);
       const body = nativeBody(this);
       if (body === null || observation.kind !== 'json') return body;
-      observation.stream ??= observeBody(
-        body,
-        'json',
-        (summarise) => finish(observation, summarise),
-        observation.options,
-      );
+      if (observation.stream === undefined) {
+        const head = headOf(this);
+        observation.stream = observeBody(
+          body,
+          'json',
+          (summarise) => finish(observation, head, summarise),
+          observation.options,
+        );
+      }
       return observation.stream;
     },
   },
@@ -1018,7 +1046,6 @@ export function observeResponse(
   options: ObserveOptions = {},
 ): Response {
   responseObservations.set(response, {
-    response,
     onEnd,
     options,
     kind: undefined,
