@@ -326,6 +326,22 @@ describe('observeStream', () => {
     expect(text).toHaveLength(whole.length);
   });
 
+  it('takes the last event that reports usage or an error, wherever it stands', async () => {
+    const waiting = 'data: {"choices":[{"delta":{"content":"!"}}],"usage":null}\n\n';
+    const error = 'data: {"error":{"message":"overloaded","type":"server_error"}}\n\n';
+    const quoted = 'data: {"choices":[{"delta":{"content":"the \\"usage\\" key"}}]}\n\n';
+
+    const usageFirst = await readWhole(`${usageChunk}${waiting}${quoted}data: [DONE]\n\n`);
+    expect(usageFirst.summary).toMatchObject({ errorType: null, usage: { inputTokens: 7 } });
+
+    const errorLast = await readWhole(`${usageChunk}${error}${waiting}`, { hideUsageChunk: true });
+    expect(errorLast.summary).toMatchObject({ errorType: 'server_error' });
+
+    const usageLast = await readWhole(`${error}${waiting}${usageChunk}`, { hideUsageChunk: true });
+    expect(usageLast.summary).toMatchObject({ errorType: null, usage: { outputTokens: 3 } });
+    expect(eventData(usageLast.received.join(''))).toEqual(eventData(`${error}${waiting}`));
+  });
+
   it('reads usage the caller asked for from chunks scanned only when summarised', async () => {
     const usageOf = (input: number) =>
       `data: {"id":"c","choices":[],"usage":{"prompt_tokens":${input},"completion_tokens":1}}\n\n`;
