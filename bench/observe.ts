@@ -117,6 +117,9 @@ const REQUEST_HEADERS = new Headers({
 });
 const REQUEST_BODY = JSON.stringify({ model: 'gpt-4.1-mini', input: 'Summarise invoice 12.' });
 
+/** How the capture observes a fetched chat stream it asked for usage. */
+const IN_PLACE = { hideUsageChunk: true, chunksOwned: true };
+
 /** Each comparison: the native way first, then the observed ways. */
 const COMPARISONS: Record<string, Record<string, Variant>> = {
   // Each read is followed by a turn of the event loop, where an observed response's summary
@@ -132,27 +135,31 @@ const COMPARISONS: Record<string, Record<string, Variant>> = {
     native: () => iterate(new Response(sseSource(), { headers: SSE_HEADERS }).body),
     'observed in place (observeStream)': () => {
       const response = new Response(sseSource(), { headers: SSE_HEADERS });
-      observeStream(response.body as ReadableStream<Uint8Array>, 'sse', ignoreEnd, {
-        hideUsageChunk: true,
-      });
+      observeStream(response.body as ReadableStream<Uint8Array>, 'sse', ignoreEnd, IN_PLACE);
       return iterate(response.body);
     },
     'through a tracking stream (observeBody)': () => {
       const source = new Response(sseSource(), { headers: SSE_HEADERS });
-      const body = observeBody(source.body as ReadableStream<Uint8Array>, 'sse', ignoreEnd, {
-        hideUsageChunk: true,
-      });
+      const body = observeBody(
+        source.body as ReadableStream<Uint8Array>,
+        'sse',
+        ignoreEnd,
+        IN_PLACE,
+      );
       return iterate(new Response(body, { headers: source.headers }).body);
     },
   },
   'chat stream, 10 KB in one chunk, async iteration': {
     native: () => iterate(wholeStreamSource()),
+    // A fetched response's chunks are the reader's own, and the usage is hidden in place.
     'observed, usage hidden': () =>
+      iterate(observeStream(wholeStreamSource(), 'sse', ignoreEnd, IN_PLACE)),
+    'observed, usage hidden in a copy': () =>
       iterate(observeStream(wholeStreamSource(), 'sse', ignoreEnd, { hideUsageChunk: true })),
     "observed, usage the caller's": () =>
       iterate(observeStream(wholeStreamSource(), 'sse', ignoreEnd, { hideUsageChunk: false })),
     'observed, usage hidden, and summarised': () =>
-      iterate(observeStream(wholeStreamSource(), 'sse', summariseAtEnd, { hideUsageChunk: true })),
+      iterate(observeStream(wholeStreamSource(), 'sse', summariseAtEnd, IN_PLACE)),
   },
   'request, read before sending': {
     native: () => undefined,

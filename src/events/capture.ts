@@ -122,6 +122,11 @@ export function createCaptureFetch(options: CaptureFetchOptions): Fetch {
     fingerprints: new Map(),
     observe: { keepText: options.content.captureContent },
     observeHidingUsage: { keepText: options.content.captureContent, hideUsageChunk: true },
+    observeHidingUsageInPlace: {
+      keepText: options.content.captureContent,
+      hideUsageChunk: true,
+      chunksOwned: true,
+    },
   };
 
   return (input, init) => {
@@ -166,6 +171,7 @@ type Capture = CaptureFetchOptions & {
   /** How responses are observed, without and with the usage chunk to hide. */
   observe: ObserveOptions;
   observeHidingUsage: ObserveOptions;
+  observeHidingUsageInPlace: ObserveOptions;
 };
 
 /** At most this many keys' fingerprints are remembered; more are computed each time. */
@@ -301,8 +307,20 @@ function watchResponse(capture: Capture, attempt: Attempt, response: Response): 
       attempt.headers = headers;
       capture.sink().defer(() => responseRow(capture, attempt, summary));
     },
-    attempt.injectedUsage ? capture.observeHidingUsage : capture.observe,
+    observeOptionsFor(capture, attempt, response),
   );
+}
+
+/**
+ * How to observe a response: the usage event of a chat stream the client asked for usage
+ * is hidden, in place when the response came from the network (type `basic` or `cors`),
+ * whose body's chunks are the reader's alone; a response made by other code (a test
+ * double, a cache) may share its bytes, so they are copied before they are changed.
+ */
+function observeOptionsFor(capture: Capture, attempt: Attempt, response: Response): ObserveOptions {
+  if (!attempt.injectedUsage) return capture.observe;
+  const fetched = response.type === 'basic' || response.type === 'cors';
+  return fetched ? capture.observeHidingUsageInPlace : capture.observeHidingUsage;
 }
 
 /** The response's headers, noted when its body ended or was found missing. */

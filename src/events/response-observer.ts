@@ -58,10 +58,7 @@ class BodyTracker {
     onEnd: (summarise: () => BodySummary) => void,
     options: ObserveOptions,
   ) {
-    this.#collector =
-      kind === 'sse'
-        ? new SseCollector(options.hideUsageChunk === true, options.keepText === true)
-        : null;
+    this.#collector = kind === 'sse' ? new SseCollector(options) : null;
     this.#buffer = kind === 'json' ? new EdgeBuffer() : null;
     this.#onEnd = onEnd;
   }
@@ -104,6 +101,11 @@ class BodyTracker {
 export interface ObserveOptions {
   /** Hide the usage-only event of a chat stream (one instrumentation asked for). */
   hideUsageChunk?: boolean;
+  /**
+   * The chunks are the reader's alone, as those of a fetched response's body are: hiding
+   * may change them in place. Otherwise a chunk is copied before it is changed.
+   */
+  chunksOwned?: boolean;
   /** Keep the body's text for content capture. */
   keepText?: boolean;
 }
@@ -408,6 +410,7 @@ class EdgeBuffer {
 class SseCollector {
   readonly #hideUsage: boolean;
   readonly #keepText: boolean;
+  readonly #chunksOwned: boolean;
   /** Made for the first chunk that has to be decoded, which most streams never have. */
   #decoder: TextDecoder | undefined;
   #pending = '';
@@ -428,9 +431,10 @@ class SseCollector {
   #hiddenLines: Map<Uint8Array, number[]> | undefined;
   #text = '';
 
-  constructor(hideUsage: boolean, keepText: boolean) {
-    this.#hideUsage = hideUsage;
-    this.#keepText = keepText;
+  constructor(options: ObserveOptions) {
+    this.#hideUsage = options.hideUsageChunk === true;
+    this.#keepText = options.keepText === true;
+    this.#chunksOwned = options.chunksOwned === true;
   }
 
   pass(chunk: Uint8Array): Uint8Array {
@@ -438,9 +442,9 @@ class SseCollector {
     this.#atEventEnd = endsAtEventEnd(chunk);
     if (!this.#keepText && atEventEnd && this.#atEventEnd) {
       // Whole events: hide what has to be hidden now, and read the rest later.
-      if (this.#hideUsage) this.#hideUsageOnlyEvents(chunk);
-      this.#keepUnscanned(chunk);
-      return chunk;
+      const passed = this.#hideUsage ? this.#hideUsageOnlyEvents(chunk) : chunk;
+      this.#keepUnscanned(passed);
+      return passed;
     }
     // Chunks are considered in order: what came before this one first.
     this.#scanUnscanned();
@@ -469,14 +473,17 @@ class SseCollector {
   }
 
   /**
-   * Turns the usage-only events of `chunk`, a run of whole events, into comments, in
-   * place, noting where their data lines start so that reading the chunk later still
-   * finds their usage. Such an event has an empty `choices` array, so the search is for
-   * `[]`, which most chunks lack: one quick pass over the bytes, where reading the events
-   * would decode them.
+   * `chunk`, a run of whole events, with its usage-only events turned into comments, and
+   * where their data lines start noted, so that reading the chunk later still finds their
+   * usage. Such an event has an empty `choices` array, so the search is for `[]`, which
+   * most chunks lack: one quick pass over the bytes, where reading the events would
+   * decode them. Unless the chunks are the reader's own, a chunk with such an event is
+   * copied before it is changed, since whoever made it may hold it too (a fetch of the
+   * caller's that hands out the same bytes again, say); the copy keeps every offset.
    */
-  #hideUsageOnlyEvents(chunk: Uint8Array): void {
-    const bytes = asBuffer(chunk);
+  #hideUsageOnlyEvents(chunk: Uint8Array): Uint8Array {
+    let passed = chunk;
+    let bytes = asBuffer(chunk);
     let hidden: number[] | undefined;
     let from = 0;
     for (let at = bytes.indexOf(EMPTY_ARRAY); at !== -1; at = bytes.indexOf(EMPTY_ARRAY, from)) {
@@ -486,12 +493,21 @@ class SseCollector {
       from = lineEnd;
       const data = dataOf(bytes.toString('utf8', lineStart, lineEnd));
       if (data === null || verdictOf(data) !== 'usage-only') continue;
+      if (hidden === undefined) {
+        hidden = [];
+        if (!this.#chunksOwned) {
+          // Not `chunk.slice()`, which for a Buffer is a view of the same bytes.
+          passed = Uint8Array.prototype.slice.call(chunk);
+          bytes = asBuffer(passed);
+        }
+      }
       const eventEnd = eventEndAfter(bytes, lineEnd);
       commentOut(bytes, eventStartBefore(bytes, lineStart), eventEnd);
-      (hidden ??= []).push(lineStart);
+      hidden.push(lineStart);
       from = eventEnd;
     }
-    if (hidden !== undefined) (this.#hiddenLines ??= new Map()).set(chunk, hidden);
+    if (hidden !== undefined) (this.#hiddenLines ??= new Map()).set(passed, hidden);
+    return passed;
   }
 
   /**

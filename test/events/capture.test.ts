@@ -237,6 +237,48 @@ describe('recorded fields and tags', () => {
     expect(harness.sim.requests.at(-1)?.body).not.toHaveProperty('stream_options');
   });
 
+  it("hides usage in a copy when the caller's fetch hands out the same bytes again", async () => {
+    // A test double of the caller's: every chat stream is the same recorded bytes.
+    const recorded = new TextEncoder().encode(
+      'data: {"id":"c","object":"chat.completion.chunk","model":"gpt-4o-mini",' +
+        '"choices":[{"index":0,"delta":{"content":"4"}}],"usage":null}\n\n' +
+        'data: {"id":"c","object":"chat.completion.chunk","model":"gpt-4o-mini",' +
+        '"choices":[],"usage":{"prompt_tokens":11,"completion_tokens":1}}\n\n' +
+        'data: [DONE]\n\n',
+    );
+    const original = recorded.slice();
+    let served = 0;
+    const replay = () => {
+      served += 1;
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(recorded);
+          controller.close();
+        },
+      });
+      const headers = {
+        'content-type': 'text/event-stream',
+        'x-request-id': `req_replay_${served}`,
+      };
+      return Promise.resolve(new Response(body, { headers }));
+    };
+    const openai = financeClient({ fetch: replay });
+    for (const call of [1, 2]) {
+      const stream = await openai.chat.completions.create({
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: `Count the invoices, call ${call}` }],
+        stream: true,
+      });
+      const chunks = [];
+      for await (const chunk of stream) chunks.push(chunk);
+      expect(chunks.map((chunk) => chunk.choices.length)).toEqual([1]);
+    }
+    expect(recorded).toEqual(original);
+    for (const requestId of ['req_replay_1', 'req_replay_2']) {
+      expect(await eventFor(requestId)).toMatchObject({ inputTokens: 11, outputTokens: 1 });
+    }
+  });
+
   it('leaves the usage chunk in place when the caller asked for it', async () => {
     const chunks = [];
     const stream = await financeClient().chat.completions.create({

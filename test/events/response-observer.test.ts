@@ -242,7 +242,7 @@ describe('observeStream', () => {
     });
   }
 
-  it('hands every chunk on as it came, the usage event turned into a comment', async () => {
+  it('hands chunks on as they came, a copy with the usage event turned into a comment', async () => {
     // The API marks every chunk before the usage chunk with "usage":null once asked for usage.
     const waiting = 'data: {"choices":[{"delta":{"content":"!"}}],"usage":null}\r\n\r\n';
     const chunks = [first, waiting, usageChunk].map((text) => encoder.encode(text));
@@ -261,9 +261,33 @@ describe('observeStream', () => {
     });
     for await (const chunk of body) received.push(chunk);
     expect(received).toHaveLength(3);
-    received.forEach((chunk, at) => expect(chunk).toBe(chunks[at]));
+    expect(received.slice(0, 2)).toEqual(chunks.slice(0, 2));
+    received.slice(0, 2).forEach((chunk, at) => expect(chunk).toBe(chunks[at]));
     expect(received[2]?.byteLength).toBe(usageChunk.length);
     expect(eventData(Buffer.from(received[2] ?? []).toString())).toEqual([]);
+    // The source's own bytes are left as they were, for whoever else holds them.
+    expect(Buffer.from(chunks[2] ?? []).toString()).toBe(usageChunk);
+    expect(ends).toMatchObject([{ end: 'complete', usage: { inputTokens: 7, outputTokens: 3 } }]);
+  });
+
+  it("turns the usage event into a comment in the chunk itself when it is the reader's", async () => {
+    const chunk = encoder.encode(`${first}${usageChunk}data: [DONE]\n\n`);
+    const source = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(chunk);
+        controller.close();
+      },
+    });
+    const ends: BodySummary[] = [];
+    const body = observeStream(source, 'sse', (summarise) => ends.push(summarise()), {
+      hideUsageChunk: true,
+      chunksOwned: true,
+    });
+    const received: Uint8Array[] = [];
+    for await (const passed of body) received.push(passed);
+    expect(received).toHaveLength(1);
+    expect(received[0]).toBe(chunk);
+    expect(eventData(Buffer.from(chunk).toString())).toEqual(shown);
     expect(ends).toMatchObject([{ end: 'complete', usage: { inputTokens: 7, outputTokens: 3 } }]);
   });
 
