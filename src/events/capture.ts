@@ -168,7 +168,7 @@ type Capture = CaptureFetchOptions & {
   attribution: EventAttribution;
   /** Key fingerprints by bearer token: a client sends the same few keys again and again. */
   fingerprints: Map<string, string>;
-  /** How responses are observed, without and with the usage chunk to hide. */
+  /** How responses are observed: no usage chunk to hide, or hiding it in a copy or in place. */
   observe: ObserveOptions;
   observeHidingUsage: ObserveOptions;
   observeHidingUsageInPlace: ObserveOptions;
