@@ -759,8 +759,8 @@ type BodyReader = 'text' | 'json' | 'arrayBuffer' | 'blob' | 'bytes';
 /**
  * An observed response. Nothing of it is read when it arrives: on the first use of its
  * body the kind of body is settled, from the reader used or the content type, and a body
- * that is not JSON is observed in place. Status and headers are read when the end is
- * handed on.
+ * that is not JSON is observed in place. Status and headers are read when the end of a
+ * JSON body is handed on, and on the first use of any other body (see `headOf`).
  */
 interface ResponseObservation {
   onEnd: ResponseEnd;
