@@ -348,6 +348,38 @@ describe('endpoint families', () => {
   });
 });
 
+describe("a fetch of the caller's", () => {
+  /** A fetch that answers through `globalThis.fetch`, as a bare thenable, not a promise. */
+  const thenableFetch =
+    (fail?: Error) =>
+    (input: string | URL | Request, init?: RequestInit): PromiseLike<Response> => ({
+      then(onFulfilled, onRejected) {
+        const answer = fail === undefined ? globalThis.fetch(input, init) : Promise.reject(fail);
+        return answer.then(onFulfilled, onRejected);
+      },
+    });
+
+  it('is recorded when it answers with a thenable rather than a promise', async () => {
+    const openai = financeClient({ fetch: thenableFetch() as unknown as typeof fetch });
+    const embedding = await openai.embeddings
+      .create({ model: 'text-embedding-3-small', input: 'thenable' })
+      .withResponse();
+    const event = await eventFor(embedding.response.headers.get('x-request-id'));
+    expect(event).toMatchObject({ endpoint: '/embeddings', statusCode: 200 });
+    expect(event.inputTokens).toBeGreaterThan(0);
+
+    const failing = financeClient({
+      fetch: thenableFetch(new TypeError('fetch failed')) as unknown as typeof fetch,
+    });
+    await expect(
+      failing.embeddings.create({ model: 'text-embedding-3-small', input: 'x' }),
+    ).rejects.toBeInstanceOf(OpenAI.APIConnectionError);
+    const [failed] = await newestEvents(1);
+    expect(failed).toMatchObject({ endpoint: '/embeddings', statusCode: null });
+    expect(failed?.errorType).toBeTruthy();
+  });
+});
+
 describe('failures', () => {
   it('records a rejected key as a 4xx with the error code', async () => {
     const openai = financeClient({ apiKey: 'sk-wrong-key-000000000000000000' });
