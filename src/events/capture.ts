@@ -140,22 +140,23 @@ export function createCaptureFetch(options: CaptureFetchOptions): Fetch {
       safely(() => recordFailure(capture, attempt, error));
       throw error;
     }
-    const onResponse = (response: Response) => tryWatchResponse(capture, attempt, response);
-    const onFailure = (error: unknown) => safely(() => recordFailure(capture, attempt, error));
     if (pending instanceof Promise) {
       // The SDK waits for the fetch's own promise. This reaction, registered first, runs
       // in the same step just before the SDK's, and observes the response in place.
-      pending.then(onResponse, onFailure);
+      pending.then(
+        (response) => tryWatchResponse(capture, attempt, response),
+        (error: unknown) => safely(() => recordFailure(capture, attempt, error)),
+      );
       return pending;
     }
     // Some other thenable, from a fetch of the caller's: chained, so the order is certain.
     return Promise.resolve(pending).then(
       (response) => {
-        onResponse(response);
+        tryWatchResponse(capture, attempt, response);
         return response;
       },
       (error: unknown) => {
-        onFailure(error);
+        safely(() => recordFailure(capture, attempt, error));
         throw error;
       },
     );
