@@ -296,22 +296,17 @@ function summariseKind(
   });
   const bareMedian = median(samplesMs.bare);
   const instrumentedMedian = median(samplesMs.instrumented);
-  const recordingOff =
-    samplesMs.recordingOff.length === 0
+  /** A side's figures and its median over the bare one, or undefined if it took no turns. */
+  const againstBare = (side: Side) =>
+    samplesMs[side].length === 0
       ? undefined
-      : {
-          ...figuresOf('recordingOff'),
-          medianRatio: round(median(samplesMs.recordingOff) / bareMedian, 4),
-        };
-  const usageAskedMedian = median(samplesMs.usageAsked);
-  const usageAsked =
-    samplesMs.usageAsked.length === 0
-      ? undefined
-      : {
-          ...figuresOf('usageAsked'),
-          medianRatio: round(usageAskedMedian / bareMedian, 4),
-          instrumentedRatio: round(instrumentedMedian / usageAskedMedian, 4),
-        };
+      : { ...figuresOf(side), medianRatio: round(median(samplesMs[side]) / bareMedian, 4) };
+  const recordingOff = againstBare('recordingOff');
+  const usageAskedFigures = againstBare('usageAsked');
+  const usageAsked = usageAskedFigures && {
+    ...usageAskedFigures,
+    instrumentedRatio: round(instrumentedMedian / median(samplesMs.usageAsked), 4),
+  };
   return {
     kind,
     bare: figuresOf('bare'),
@@ -360,10 +355,11 @@ function printSummary(
   );
   for (const k of kinds) {
     if (k.usageAsked === undefined) continue;
+    const { medianMs, medianRatio, instrumentedRatio } = k.usageAsked;
     console.log(
-      `${k.kind}: the bare client asking for usage itself took ` +
-        `${k.usageAsked.medianMs.toFixed(3)} ms (${formatRatio(k.usageAsked.medianRatio)} on bare); ` +
-        `the instrumented client, sending that request, ${formatRatio(k.usageAsked.instrumentedRatio)} on it`,
+      `${k.kind}: the bare client asking for usage itself took ${medianMs.toFixed(3)} ms ` +
+        `(${formatRatio(medianRatio)} on bare); the instrumented client, sending that ` +
+        `request, ${formatRatio(instrumentedRatio)} on it`,
     );
   }
   const calls = formatCount(instrumentedCalls);

@@ -242,7 +242,7 @@ describe('observeStream', () => {
     });
   }
 
-  it('hands chunks on as they came, a copy with the usage event turned into a comment', async () => {
+  it('hands chunks on as they came, and a copy with the usage event as a comment', async () => {
     // The API marks every chunk before the usage chunk with "usage":null once asked for usage.
     const waiting = 'data: {"choices":[{"delta":{"content":"!"}}],"usage":null}\r\n\r\n';
     const chunks = [first, waiting, usageChunk].map((text) => encoder.encode(text));
@@ -270,7 +270,7 @@ describe('observeStream', () => {
     expect(ends).toMatchObject([{ end: 'complete', usage: { inputTokens: 7, outputTokens: 3 } }]);
   });
 
-  it("turns the usage event into a comment in the chunk itself when it is the reader's", async () => {
+  it("turns the usage event into a comment in the chunk itself if it is the reader's", async () => {
     const chunk = encoder.encode(`${first}${usageChunk}data: [DONE]\n\n`);
     const source = new ReadableStream<Uint8Array>({
       start(controller) {
