@@ -122,11 +122,6 @@ export function createCaptureFetch(options: CaptureFetchOptions): Fetch {
     fingerprints: new Map(),
     observe: { keepText: options.content.captureContent },
     observeHidingUsage: { keepText: options.content.captureContent, hideUsageChunk: true },
-    observeHidingUsageInPlace: {
-      keepText: options.content.captureContent,
-      hideUsageChunk: true,
-      chunksOwned: true,
-    },
   };
 
   return (input, init) => {
@@ -169,10 +164,9 @@ type Capture = CaptureFetchOptions & {
   attribution: EventAttribution;
   /** Key fingerprints by bearer token: a client sends the same few keys again and again. */
   fingerprints: Map<string, string>;
-  /** How responses are observed: no usage chunk to hide, or hiding it in a copy or in place. */
+  /** How responses are observed, without and with the usage chunk to hide. */
   observe: ObserveOptions;
   observeHidingUsage: ObserveOptions;
-  observeHidingUsageInPlace: ObserveOptions;
 };
 
 /** At most this many keys' fingerprints are remembered; more are computed each time. */
@@ -308,20 +302,8 @@ function watchResponse(capture: Capture, attempt: Attempt, response: Response): 
       attempt.headers = headers;
       capture.sink().defer(() => responseRow(capture, attempt, summary));
     },
-    observeOptionsFor(capture, attempt, response),
+    attempt.injectedUsage ? capture.observeHidingUsage : capture.observe,
   );
-}
-
-/**
- * How to observe a response: the usage event of a chat stream the client asked for usage
- * is hidden, in place when the response came from the network (type `basic` or `cors`),
- * whose body's chunks are the reader's alone; a response made by other code (a test
- * double, a cache) may share its bytes, so they are copied before they are changed.
- */
-function observeOptionsFor(capture: Capture, attempt: Attempt, response: Response): ObserveOptions {
-  if (!attempt.injectedUsage) return capture.observe;
-  const fetched = response.type === 'basic' || response.type === 'cors';
-  return fetched ? capture.observeHidingUsageInPlace : capture.observeHidingUsage;
 }
 
 /** The response's headers, noted when its body ended or was found missing. */

@@ -103,7 +103,8 @@ export interface ObserveOptions {
   hideUsageChunk?: boolean;
   /**
    * The chunks are the reader's alone, as those of a fetched response's body are: hiding
-   * may change them in place. Otherwise a chunk is copied before it is changed.
+   * may change them in place. Otherwise a chunk is copied before it is changed. For a
+   * response given to `observeResponse`, its type settles this unless it is given.
    */
   chunksOwned?: boolean;
   /** Keep the body's text for content capture. */
@@ -803,9 +804,21 @@ function settle(response: Response, observation: ResponseObservation, given?: Bo
       body,
       kind,
       (summarise) => finish(observation, head, summarise),
-      observation.options,
+      streamOptionsOf(response, observation.options),
     );
   }
+}
+
+/**
+ * The options for observing a response's stream. A fetched response's body (type `basic`
+ * or `cors`) hands its reader chunks no one else holds, in which the usage event may be
+ * hidden in place; a response made by other code (a test double's, a cache's) may share
+ * its bytes, which are then copied first.
+ */
+function streamOptionsOf(response: Response, options: ObserveOptions): ObserveOptions {
+  if (options.hideUsageChunk !== true || options.chunksOwned !== undefined) return options;
+  const fetched = response.type === 'basic' || response.type === 'cors';
+  return fetched ? { ...options, chunksOwned: true } : options;
 }
 
 /** The status and headers of a response, or the response itself, which has both. */
