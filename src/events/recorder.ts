@@ -64,6 +64,7 @@ export class EventRecorder implements EventSink {
   #replayTimer: NodeJS.Timeout;
   #replaying: Promise<void> | undefined;
   #closed = false;
+  #shutdown: Promise<void> | undefined;
   #spoolLogPending = 0;
   #counts = { recorded: 0, enriched: 0, stored: 0, spooled: 0, replayed: 0, dropped: 0 };
   #lastStoreError: string | null = null;
@@ -180,9 +181,14 @@ export class EventRecorder implements EventSink {
   /**
    * Flushes until nothing is left (events keep arriving while a service shuts down), stops
    * the background timers and closes the store and the spool. Events recorded afterwards
-   * are appended to the spool synchronously.
+   * are appended to the spool synchronously. A second call waits for the first.
    */
-  async shutdown(): Promise<void> {
+  shutdown(): Promise<void> {
+    this.#shutdown ??= this.#shutDown();
+    return this.#shutdown;
+  }
+
+  async #shutDown(): Promise<void> {
     await this.flush();
     clearInterval(this.#replayTimer);
     await this.#replaying;

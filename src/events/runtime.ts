@@ -79,13 +79,31 @@ export async function flushOpenAIEvents(): Promise<void> {
 
 /** Flushes, then closes the store and the spool. Recording starts afresh on the next event. */
 export async function shutdownOpenAIEvents(): Promise<void> {
+  const current = await closePipeline();
+  if (current !== undefined && pipeline === current) pipeline = undefined;
+}
+
+/**
+ * Shuts the pipeline down for a process that is about to end, as the exit hooks do. Calls
+ * go on while it shuts down; the events of those that end meanwhile or afterwards go to the
+ * closed recorder, which writes each to the spool before returning (slower than a batch,
+ * but nothing runs in the background any more), rather than to a new pipeline that nothing
+ * would flush before the process ends. The next start replays them.
+ */
+export async function shutdownOpenAIEventsForExit(): Promise<void> {
+  await closePipeline();
+  handOnObservedEnds();
+}
+
+/** Flushes, then closes the store and the spool of the running pipeline, if any. */
+async function closePipeline(): Promise<Pipeline | undefined> {
   handOnObservedEnds();
   const current = pipeline;
-  if (current === undefined) return;
+  if (current === undefined) return undefined;
   current.recorder.buildDeferred();
   await waitForDetails(current);
   await current.recorder.shutdown();
-  if (pipeline === current) pipeline = undefined;
+  return current;
 }
 
 /** Counters of the running pipeline; all zero before the first event. */
@@ -104,7 +122,9 @@ export function installOpenAIEventsExitHooks(): void {
   if (exitHooksInstalled) return;
   exitHooksInstalled = true;
   const onSignal = (signal: NodeJS.Signals): void => {
-    void shutdownOpenAIEvents().finally(() => {
+    void shutdownOpenAIEventsForExit().finally(() => {
+      // Calls that ended since, in the promise steps before this one.
+      handOnObservedEnds();
       process.removeListener(signal, onSignal);
       process.kill(process.pid, signal);
     });

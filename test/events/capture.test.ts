@@ -8,7 +8,9 @@ import OpenAI, { toFile } from 'openai';
 import {
   configureOpenAIEvents,
   flushOpenAIEvents,
+  getOpenAIEventStats,
   shutdownOpenAIEvents,
+  shutdownOpenAIEventsForExit,
 } from '../../src/events/runtime.js';
 import {
   getOpenAIClientForWorkload,
@@ -16,6 +18,7 @@ import {
 } from '../../src/openai/client.js';
 import { createPostgresStore } from '../../src/stores/postgres-store.js';
 import type { DebugEventRow } from '../../src/stores/types.js';
+import { readSpool } from '../faults/fault-support.js';
 import { DEFAULT_KEY, PROD_KEY, startHarness, type Harness } from '../support/pipeline.js';
 import { closedPort } from '../support/ports.js';
 
@@ -377,6 +380,41 @@ describe("a fetch of the caller's", () => {
     const [failed] = await newestEvents(1);
     expect(failed).toMatchObject({ endpoint: '/embeddings', statusCode: null });
     expect(failed?.errorType).toBeTruthy();
+  });
+});
+
+describe('a process that is ending', () => {
+  it('spools the calls that end after the exit shutdown, instead of starting afresh', async () => {
+    await shutdownOpenAIEvents();
+    const spoolDir = mkdtempSync(join(tmpdir(), 'openai-ops-exit-'));
+    configureOpenAIEvents({
+      env: harness.env,
+      openStore: () => Promise.resolve(createPostgresStore({ url: harness.db.url })),
+      settings: { spoolDir },
+      logger: harness.logs.logger,
+    });
+    try {
+      const openai = financeClient();
+      const before = await openai.embeddings
+        .create({ model: 'text-embedding-3-small', input: 'before the signal' })
+        .withResponse();
+      await shutdownOpenAIEventsForExit();
+      const after = await openai.embeddings
+        .create({ model: 'text-embedding-3-small', input: 'after the signal' })
+        .withResponse();
+      // Nothing else will run for this process: the event is on disk once handed on.
+      expect(getOpenAIEventStats()).toMatchObject({ recorded: 2, stored: 1, spooled: 1 });
+      expect(readSpool(spoolDir).rows.map((row) => row.requestId)).toEqual([
+        after.response.headers.get('x-request-id'),
+      ]);
+      const stored = await harness.reader.queryEvents({
+        requestId: before.response.headers.get('x-request-id') ?? 'missing',
+      });
+      expect(stored).toHaveLength(1);
+    } finally {
+      await shutdownOpenAIEvents();
+      rmSync(spoolDir, { recursive: true, force: true });
+    }
   });
 });
 
